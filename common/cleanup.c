@@ -1,0 +1,124 @@
+/* cleanup.c - remove the program's System V objects when it is stopped.
+ *
+ * A message queue or a shared memory segment outlives the process that made
+ * it (it is "kernel persistent"), so a program that owns one must remove it
+ * even when Ctrl-C, kill or a closed terminal stops it.  The handler below
+ * does only async-signal-safe work: it reads a small fixed table, makes the
+ * msgctl/shmctl(IPC_RMID) system calls, and re-raises the signal so the
+ * parent shell still sees "killed by SIGTERM".
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+enum { MAX_OBJECTS = 4 };
+
+struct owned_object {
+    volatile sig_atomic_t kind; /* 0 = free slot */
+    volatile sig_atomic_t id;
+    volatile sig_atomic_t when;
+};
+
+enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
+
+static struct owned_object owned[MAX_OBJECTS];
+static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void remove_owned(int when)
+{
+    if (owner_pid != getpid())
+        return;
+    for (int i = 0; i < MAX_OBJECTS; i++) {
+        if (owned[i].kind == 0 || !(owned[i].when & when))
+            continue;
+        /* Errors are ignored on purpose: the object may be gone already. */
+        if (owned[i].kind == KIND_QUEUE)
+            (void)msgctl(owned[i].id, IPC_RMID, NULL);
+        else
+            (void)shmctl(owned[i].id, IPC_RMID, NULL);
+        owned[i].kind = 0;
+    }
+}
+
+static void on_stop_signal(int sig)
+{
+    remove_owned(ON_SIGNAL);
+    /* Die of the same signal: it is blocked while we are in here, so it is
+     * delivered, with the default action, as soon as the handler returns. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static sigset_t stop_set(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaddset(&set, stop_signals[i]);
+    return set;
+}
+
+void signals_hold(void)
+{
+    sigset_t set = stop_set();
+
+    if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+        die("sigprocmask");
+}
+
+static void install_handlers(void)
+{
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+
+    sa.sa_mask = stop_set(); /* one removal at a time */
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        if (sigaction(stop_signals[i], &sa, NULL) == -1)
+            die("sigaction");
+}
+
+static void add_owned(int kind, int id, int when)
+{
+    sigset_t set = stop_set();
+
+    install_handlers();
+    owner_pid = getpid();
+    for (int i = 0; i < MAX_OBJECTS; i++) {
+        if (owned[i].kind == 0) {
+            owned[i].id = id;
+            owned[i].when = when;
+            owned[i].kind = kind; /* last: the slot is complete when seen */
+            break;
+        }
+    }
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+        die("sigprocmask");
+}
+
+void cleanup_queue(int msqid, int when)
+{
+    add_owned(KIND_QUEUE, msqid, when);
+}
+
+void cleanup_segment(int shmid, int when)
+{
+    add_owned(KIND_SEGMENT, shmid, when);
+}
+
+void cleanup_forget(void)
+{
+    for (int i = 0; i < MAX_OBJECTS; i++)
+        owned[i].kind = 0;
+}
+
+/* Called by die(). */
+void cleanup_after_error(void)
+{
+    remove_owned(ON_ERROR);
+}

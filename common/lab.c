@@ -1,0 +1,172 @@
+/* lab.c - errors, usage, parsing and line input shared by every lab.
+ * See lab.h for what each function promises. */
+#define _GNU_SOURCE /* program_invocation_short_name, strerrorname_np */
+#include "lab.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *lab_name = "lab";
+static const char *usage_text = "";
+
+void cleanup_after_error(void); /* cleanup.c: the ON_ERROR removals */
+
+void lab_init(const char *text)
+{
+    lab_name = program_invocation_short_name;
+    usage_text = text;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+void usage_help(void)
+{
+    fputs(usage_text, stdout);
+    exit(0);
+}
+
+void usage_bad(const char *fmt, ...)
+{
+    if (fmt != NULL) {
+        va_list ap;
+        fprintf(stderr, "%s: ", lab_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
+    fputs(usage_text, stderr);
+    exit(2);
+}
+
+/* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
+ * glibc (2.32 and later), so it is right for every errno on this system. */
+static void print_errno_line(int err, const char *fmt, va_list ap)
+{
+    const char *name = strerrorname_np(err);
+
+    fprintf(stderr, "%s: ", lab_name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, ": %s (%s)\n", strerror(err), name ? name : "unknown errno");
+}
+
+void die(const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    print_errno_line(err, fmt, ap);
+    va_end(ap);
+    cleanup_after_error();
+    exit(1);
+}
+
+void warn_errno(const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    print_errno_line(err, fmt, ap);
+    va_end(ap);
+    errno = err;
+}
+
+/* strtoll with every failure caught: empty text, trailing junk, overflow. */
+static bool parse_integer(const char *text, int base, long long *value)
+{
+    char *end;
+
+    if (text == NULL || *text == '\0')
+        return false;
+    errno = 0;
+    *value = strtoll(text, &end, base);
+    return errno == 0 && *end == '\0';
+}
+
+key_t key_from_option_env_or(const char *option_text, key_t article_key)
+{
+    const char *text = option_text;
+    const char *from = "-k";
+    long long v;
+
+    if (text == NULL) {
+        text = getenv("IPC_LAB_KEY");
+        from = "IPC_LAB_KEY";
+    }
+    if (text == NULL)
+        return article_key;
+    /* A key is 32 bits; ipcs shows it unsigned, so 0xdeadbeef is welcome. */
+    if (!parse_integer(text, 0, &v) || v < INT32_MIN || v > UINT32_MAX)
+        usage_bad("bad key '%s' from %s: expected a number such as 752364, "
+                  "0x121212 or 041375", text, from);
+    return (key_t)(uint32_t)v;
+}
+
+bool parse_mode(const char *text, int *mode)
+{
+    long long v;
+
+    if (!parse_integer(text, 8, &v) || v < 0 || v > 0777)
+        return false;
+    *mode = (int)v;
+    return true;
+}
+
+bool parse_long(const char *text, long min, long max, long *value)
+{
+    long long v;
+
+    if (!parse_integer(text, 10, &v) || v < min || v > max)
+        return false;
+    *value = (long)v;
+    return true;
+}
+
+ssize_t read_line(FILE *in, char **line, size_t *capacity)
+{
+    ssize_t len;
+
+    errno = 0;
+    len = getline(line, capacity, in);
+    if (len == -1) {
+        if (ferror(in))
+            die("read standard input");
+        return -1; /* end of input */
+    }
+    if (len > 0 && (*line)[len - 1] == '\n')
+        (*line)[--len] = '\0';
+    return len;
+}
+
+bool starts_with(const char *text, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+
+    return len >= n && memcmp(text, word, n) == 0;
+}
+
+size_t next_piece_length(const char *text, size_t len, size_t capacity,
+                         const char *end_word)
+{
+    size_t piece = len < capacity ? len : capacity;
+
+    /* Moving the cut one byte back always helps: if both text+piece and
+     * text+piece-1 began with end_word, its first letter would equal its
+     * second, and no end word in these labs ("exit", "end") is like that. */
+    if (end_word != NULL && piece < len &&
+        starts_with(text + piece, len - piece, end_word))
+        piece--;
+    return piece;
+}
+
+void print_text_line(const char *prefix, const char *text, size_t len)
+{
+    fputs(prefix, stdout);
+    fwrite(text, 1, len, stdout);
+    fputc('\n', stdout);
+}

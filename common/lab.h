@@ -1,0 +1,102 @@
+/* lab.h - the small, boring helpers every ipc-labs program shares.
+ *
+ * Nothing here makes an IPC call: msgget, msgsnd, shmat and friends stay in
+ * the labs, where the lesson is.  What lives here is the plumbing a careful
+ * program needs around them: error messages, option parsing, removing what
+ * the program owns when a signal stops it, and reading lines of any length.
+ */
+#ifndef IPC_LABS_LAB_H
+#define IPC_LABS_LAB_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* ---- start-up and usage (lab.c) ---- */
+
+/* Call first in main: remembers the usage text for -h and bad usage, and
+ * line-buffers stdout so each result line is written as it happens, even
+ * into a pipe, and none is lost when a grader kills the program. */
+void lab_init(const char *usage_text);
+
+/* -h: print the usage text to stdout and exit 0. */
+_Noreturn void usage_help(void);
+
+/* Bad usage: "PROG: WHY" (when fmt is not NULL) and the usage text on
+ * stderr, exit 2.  Called before any IPC object is created or opened. */
+_Noreturn void usage_bad(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* ---- errors (lab.c) ---- */
+
+/* A failed call: "PROG: WHAT: strerror text (ENAME)" on stderr, exit 1.
+ * WHAT names the call and the object, e.g. die("msgget key 0x%08x", key). */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same line without exiting, for a failure the program survives. */
+void warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- parsing (lab.c); each returns false on junk, never guesses ---- */
+
+/* The System V key: -k TEXT when given (pass NULL if not), else the
+ * environment variable IPC_LAB_KEY, else the article's key.  Numbers are read
+ * with strtol base 0 (752364, 0x121212, 041375).  Junk in either place is bad
+ * usage and exits 2 with a message naming where it came from. */
+key_t key_from_option_env_or(const char *option_text, key_t article_key);
+
+/* A permission mode in octal, 0 to 0777 ("0600", "666"). */
+bool parse_mode(const char *text, int *mode);
+
+/* A decimal integer in [min, max], the whole text and nothing else. */
+bool parse_long(const char *text, long min, long max, long *value);
+
+/* ---- input and output (lab.c) ---- */
+
+/* Read one line of any length from in, without its newline, into *line
+ * (grown as needed, free it at the end).  Returns its length, or -1 at end of
+ * input.  A read error is reported with die(). */
+ssize_t read_line(FILE *in, char **line, size_t *capacity);
+
+/* How many bytes of text[0..len) to put in the next message of at most
+ * capacity bytes.  A text longer than one message goes out as several; the
+ * cut is moved one byte earlier when the following piece would begin with
+ * end_word (may be NULL), so that only a line the user typed can end the
+ * conversation.  capacity must be at least 2. */
+size_t next_piece_length(const char *text, size_t len, size_t capacity,
+                         const char *end_word);
+
+/* True when the message text begins with word (the articles' strncmp). */
+bool starts_with(const char *text, size_t len, const char *word);
+
+/* Print prefix, then exactly len bytes of text (which need not end in NUL
+ * and may hold any byte), then a newline. */
+void print_text_line(const char *prefix, const char *text, size_t len);
+
+/* ---- removing what the program owns (cleanup.c) ---- */
+
+/* When a registered object is removed by the cleanup code. */
+enum cleanup_when {
+    ON_SIGNAL = 1,  /* SIGINT, SIGTERM or SIGHUP stopped the program */
+    ON_ERROR  = 2,  /* the program gave up through die() */
+};
+
+/* Block SIGINT, SIGTERM and SIGHUP until the object about to be created is
+ * registered, so that no signal can slip in between msgget/shmget and
+ * cleanup_queue/cleanup_segment and leave the object behind. */
+void signals_hold(void);
+
+/* Remove this queue (segment) when the program is stopped as `when` says.
+ * Only the registering process removes it: a forked child inherits the list
+ * but never acts on it.  Installs the signal handlers and releases the
+ * signals held by signals_hold().  The normal path is the lab's own
+ * msgctl(IPC_RMID) in main, followed by cleanup_forget(). */
+void cleanup_queue(int msqid, int when);
+void cleanup_segment(int shmid, int when);
+
+/* The program removed its objects itself: forget them all. */
+void cleanup_forget(void);
+
+/* The program's name, as it prints it in messages. */
+extern const char *lab_name;
+
+#endif

@@ -1,0 +1,31 @@
+# common/lab.mk - the make rules every lab shares.
+#
+# A lab's Makefile names its programs and includes this file:
+#     PROGRAMS = chat chat-send chat-recv
+#     include ../../common/lab.mk
+# Each program PROG is built from PROG.c plus the helpers in common/, straight
+# into the lab folder.  Override as usual: make CC=clang, make CFLAGS+=-O0.
+
+COMMON := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+TOP    := $(abspath $(COMMON)/..)
+LAB    := $(notdir $(CURDIR))
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+# The language and the warnings are part of the project, not a preference,
+# so they stay even when CFLAGS is replaced on the command line.
+LAB_CFLAGS := -std=c11 -Wall -Wextra -I$(COMMON)
+COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
+
+.PHONY: all test clean
+all: $(PROGRAMS)
+
+$(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h
+	$(CC) $(LAB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
+
+# This lab's tests only (the bats file named after the lab folder).
+test: all
+	@$(TOP)/scripts/run-tests $(TOP)/tests/$(LAB).bats
+
+clean:
+	rm -f $(PROGRAMS)

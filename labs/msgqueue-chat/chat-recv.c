@@ -1,0 +1,83 @@
+/* chat-recv - print what chat-send sends through a System V message queue.
+ *
+ * Follows article 003, section 6.3 (msg1.c): open or create the queue with
+ * key 1234, receive messages of any type (msgtyp 0) and print them until
+ * one starts with "end", then remove the queue.
+ *
+ *     make && ./chat-recv              # then, in a second terminal:
+ *     ./chat-send                      # type lines, then end
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <sys/msg.h>
+#include <unistd.h>
+
+#define MSG_KEY  1234
+#define MAX_TEXT 512     /* as chat-send: the largest message we accept */
+#define END_WORD "end"
+
+struct my_msg_st {
+    long int my_msg_type;
+    char some_text[MAX_TEXT];
+};
+
+static const char usage_text[] =
+    "usage: chat-recv [-k KEY] [-m MODE]\n"
+    "  Prints 'You wrote: TEXT' for each message, until one starts with 'end';\n"
+    "  then removes the queue.\n"
+    "  -k KEY   queue key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
+    "  -m MODE  permissions if the queue is created, octal (default 0600)\n"
+    "  -h       this help\n";
+
+int main(int argc, char *argv[])
+{
+    const char *key_text = NULL;
+    int mode = 0600;
+    int opt;
+
+    lab_init(usage_text);
+    while ((opt = getopt(argc, argv, "k:m:h")) != -1) {
+        switch (opt) {
+        case 'k': key_text = optarg; break;
+        case 'm':
+            if (!parse_mode(optarg, &mode))
+                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
+            break;
+        case 'h': usage_help();
+        default: usage_bad(NULL);
+        }
+    }
+    if (optind < argc)
+        usage_bad("unexpected argument '%s'", argv[optind]);
+    key_t key = key_from_option_env_or(key_text, MSG_KEY);
+    if (key == IPC_PRIVATE)
+        usage_bad("key 0 is IPC_PRIVATE: chat-send could never open that queue");
+
+    /* Open or create: either program may start first.  We are the one that
+     * removes the queue, so a signal that stops us must remove it too. */
+    signals_hold();
+    int msqid = msgget(key, IPC_CREAT | mode);
+    if (msqid == -1)
+        die("msgget key 0x%08x", (unsigned)key);
+    cleanup_queue(msqid, ON_SIGNAL);
+
+    struct my_msg_st msg;
+    for (;;) {
+        /* msgtyp 0: the first message, whatever its type.  msgsz counts the
+         * text only (the article passed BUFSIZ for a BUFSIZ array: right).
+         * A message over MAX_TEXT is E2BIG and stays queued. */
+        ssize_t n = msgrcv(msqid, &msg, MAX_TEXT, 0, 0);
+        if (n == -1)
+            die("msgrcv queue %d", msqid);
+        print_text_line("You wrote: ", msg.some_text, (size_t)n);
+        if (starts_with(msg.some_text, (size_t)n, END_WORD))
+            break;
+    }
+
+    /* The last step: remove the queue, and exit 0 (not EXIT_FAILURE). */
+    if (msgctl(msqid, IPC_RMID, NULL) == -1)
+        die("msgctl IPC_RMID queue %d", msqid);
+    cleanup_forget();
+    return 0;
+}

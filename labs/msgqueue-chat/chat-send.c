@@ -1,0 +1,107 @@
+/* chat-send - send lines to chat-recv through a System V message queue.
+ *
+ * Follows article 003, section 6.3 (msg2.c): open or create the queue with
+ * key 1234, then send each line you type as a message of type 1 until a line
+ * starts with "end".  Start chat-recv in another terminal, before or after.
+ *
+ *     make && ./chat-recv &           # or in a second terminal
+ *     printf 'hello\nend\n' | ./chat-send
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
+#define MSG_KEY  1234    /* the article's (key_t)1234 */
+#define MAX_TEXT 512     /* the article's MAX_TEXT: bytes of text per message */
+#define END_WORD "end"
+
+struct my_msg_st {
+    long int my_msg_type;
+    char some_text[MAX_TEXT];
+};
+
+static const char usage_text[] =
+    "usage: chat-send [-k KEY] [-m MODE]\n"
+    "  Sends each line of standard input as a type 1 message, until a line\n"
+    "  starting with 'end' (sent too) or the end of input (then 'end' is sent).\n"
+    "  -k KEY   queue key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
+    "  -m MODE  permissions if the queue is created, octal (default 0600)\n"
+    "  -h       this help\n";
+
+/* One line, in as many messages as it needs; msgsz is the text length (the
+ * article sent MAX_TEXT bytes whatever was typed, from a BUFSIZ buffer
+ * filled by strcpy). */
+static void send_line(int msqid, const char *line, size_t len)
+{
+    struct my_msg_st msg = { .my_msg_type = 1 };
+    size_t sent = 0;
+
+    do {
+        size_t piece = next_piece_length(line + sent, len - sent, MAX_TEXT, END_WORD);
+        memcpy(msg.some_text, line + sent, piece);
+        if (msgsnd(msqid, &msg, piece, 0) == -1)
+            die("msgsnd queue %d", msqid);
+        sent += piece;
+        if (starts_with(line, len, END_WORD))
+            return; /* chat-recv stops at this message: send no more */
+    } while (sent < len);
+}
+
+int main(int argc, char *argv[])
+{
+    const char *key_text = NULL;
+    int mode = 0600;
+    int opt;
+
+    lab_init(usage_text);
+    while ((opt = getopt(argc, argv, "k:m:h")) != -1) {
+        switch (opt) {
+        case 'k': key_text = optarg; break;
+        case 'm':
+            if (!parse_mode(optarg, &mode))
+                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
+            break;
+        case 'h': usage_help();
+        default: usage_bad(NULL);
+        }
+    }
+    if (optind < argc)
+        usage_bad("unexpected argument '%s'", argv[optind]);
+    key_t key = key_from_option_env_or(key_text, MSG_KEY);
+    if (key == IPC_PRIVATE)
+        usage_bad("key 0 is IPC_PRIVATE: chat-recv could never open that queue");
+
+    /* Open the queue, or create it if chat-recv has not started yet: either
+     * program may come first.  chat-recv removes it, not us. */
+    int msqid = msgget(key, IPC_CREAT | mode);
+    if (msqid == -1)
+        die("msgget key 0x%08x", (unsigned)key);
+
+    bool interactive = isatty(STDIN_FILENO);
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t len;
+
+    for (;;) {
+        if (interactive) {
+            printf("Enter some text: ");
+            fflush(stdout);
+        }
+        len = read_line(stdin, &line, &capacity);
+        if (len == -1) {
+            /* End of input: say "end" for the user, so chat-recv finishes
+             * (the article's fgets loop resent the old buffer forever). */
+            send_line(msqid, END_WORD, strlen(END_WORD));
+            break;
+        }
+        send_line(msqid, line, (size_t)len);
+        if (starts_with(line, (size_t)len, END_WORD))
+            break;
+    }
+    free(line);
+    return 0; /* the article exits with EXIT_FAILURE even on success */
+}

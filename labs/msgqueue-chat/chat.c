@@ -1,0 +1,158 @@
+/* chat - "talk to yourself" through a System V message queue.
+ *
+ * Follows article 001 (LMOS, "应用间通信（二）", the message queue part): the
+ * parent creates a queue and forks; the child waits for messages of type
+ * 041375 and prints them; the parent sends each line you type.  Typing
+ * "exit" (or ending the input) ends the chat; the parent then removes the
+ * queue, which the article forgot to do.
+ *
+ *     make && ./chat                  # type lines, then exit
+ *     printf 'hi\nexit\n' | ./chat    # new message: hi / new message: exit / chat ended
+ *     ./chat -k 0                     # IPC_PRIVATE: a queue no other program can open
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MSG_KEY  752364   /* the article's key (decimal, 0x000b7aec) */
+#define MSG_TYPE 041375   /* the article's message type (octal, 17149) */
+#define MSG_SIZE 256      /* bytes of text in one message */
+#define END_WORD "exit"
+
+/* The article's msg_t: a long type first, as msgsnd/msgrcv require. */
+typedef struct {
+    long type;
+    char body[MSG_SIZE];
+} msg_t;
+
+static const char usage_text[] =
+    "usage: chat [-k KEY] [-m MODE]\n"
+    "  Sends each line of standard input through a new message queue to a\n"
+    "  forked child, which prints it.  A line starting with 'exit', or the\n"
+    "  end of input, ends the chat.\n"
+    "  -k KEY   queue key (strtol base 0; 0 = IPC_PRIVATE); default\n"
+    "           $IPC_LAB_KEY, else 752364\n"
+    "  -m MODE  permissions of the new queue, octal (default 0600)\n"
+    "  -h       this help\n";
+
+/* Step 2, the child: receive and print until a message starts with "exit".
+ * Without MSG_NOERROR (the article passes it): a message too big for
+ * body would be cut silently; here it is an E2BIG error instead. */
+static int receive_main(int msqid)
+{
+    msg_t msg;
+
+    for (;;) {
+        ssize_t n = msgrcv(msqid, &msg, MSG_SIZE, MSG_TYPE, 0);
+        if (n == -1)
+            die("msgrcv queue %d", msqid);
+        print_text_line("new message: ", msg.body, (size_t)n);
+        if (starts_with(msg.body, (size_t)n, END_WORD)) {
+            printf("chat ended\n");
+            return 0;
+        }
+    }
+}
+
+/* Send one line, in as many messages as it needs.  msgsz is the text's
+ * length: it never counts the type field, and no NUL is sent. */
+static void send_line(int msqid, const char *line, size_t len)
+{
+    msg_t msg = { .type = MSG_TYPE };
+    size_t sent = 0;
+
+    do {
+        size_t piece = next_piece_length(line + sent, len - sent, MSG_SIZE, END_WORD);
+        memcpy(msg.body, line + sent, piece);
+        if (msgsnd(msqid, &msg, piece, 0) == -1)
+            die("msgsnd queue %d", msqid);
+        sent += piece;
+        /* A line starting with the end word ends the chat after its first
+         * message, exactly where the child stops reading. */
+        if (starts_with(line, len, END_WORD))
+            return;
+    } while (sent < len);
+}
+
+/* Step 3, the parent: send each line until "exit".  At the end of input it
+ * sends "exit" as if typed, so the child always ends (the article's scanf
+ * loop spun forever there, and never consumed the newline). */
+static void send_main(int msqid)
+{
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t len;
+
+    while ((len = read_line(stdin, &line, &capacity)) != -1) {
+        send_line(msqid, line, (size_t)len);
+        if (starts_with(line, (size_t)len, END_WORD))
+            break;
+    }
+    if (len == -1)
+        send_line(msqid, END_WORD, strlen(END_WORD));
+    free(line);
+}
+
+int main(int argc, char *argv[])
+{
+    const char *key_text = NULL;
+    int mode = 0600;
+    int opt;
+
+    lab_init(usage_text);
+    while ((opt = getopt(argc, argv, "k:m:h")) != -1) {
+        switch (opt) {
+        case 'k': key_text = optarg; break;
+        case 'm':
+            if (!parse_mode(optarg, &mode))
+                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
+            break;
+        case 'h': usage_help();
+        default: usage_bad(NULL);
+        }
+    }
+    if (optind < argc)
+        usage_bad("unexpected argument '%s'", argv[optind]);
+    key_t key = key_from_option_env_or(key_text, MSG_KEY);
+
+    /* Step 1: create the queue.  IPC_EXCL (the article has only IPC_CREAT)
+     * makes sure it is ours and empty: a queue left by a killed run would
+     * otherwise feed its old messages into this chat. */
+    signals_hold();
+    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    if (msqid == -1 && errno == EEXIST)
+        die("msgget key 0x%08x (left by an earlier run? remove it with: ipcrm -Q 0x%08x)",
+            (unsigned)key, (unsigned)key);
+    if (msqid == -1)
+        die("msgget key 0x%08x", (unsigned)key);
+    cleanup_queue(msqid, ON_SIGNAL | ON_ERROR);
+
+    /* Step 2: fork.  stdout is line-buffered (lab_init), so no half-written
+     * output is copied into the child. */
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0)
+        exit(receive_main(msqid));
+
+    send_main(msqid);
+
+    /* wait() orders the end: the queue goes only after the child has read
+     * "exit", so no message is lost and no sleep is needed. */
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid %d", (int)pid);
+
+    /* Step 4: remove the queue (missing in the article). */
+    if (msgctl(msqid, IPC_RMID, NULL) == -1)
+        die("msgctl IPC_RMID queue %d", msqid);
+    cleanup_forget();
+
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

@@ -1,0 +1,207 @@
+# lab_helper.bash - what every ipc-labs test file shares.
+#
+# Each test gets:
+#   - its own private IPC namespace when `unshare -i` (or `unshare -r -i`)
+#     works here, so tests cannot see each other's queues nor the machine's;
+#     without one, they still pass, using keys no one else uses;
+#   - its own keys, $KEY and $KEY2;
+#   - `lab PROG ARGS...`: runs a lab program under timeout, in the namespace;
+#   - `lab_bg [-i FILE] NAME PROG ARGS...`: the same in the background, stdout and
+#     stderr in $BATS_TEST_TMPDIR/NAME.out and NAME.err, pid in ${BG[NAME]};
+#   - a check at teardown that nothing is left running and no IPC object is
+#     left behind: a leak fails the test.
+# No test orders processes with a fixed sleep: `wait_until` polls a condition
+# with a deadline, and `wait` waits for a process to end.
+# shellcheck shell=bash
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+LAB_TIMEOUT=${LAB_TIMEOUT:-10}   # seconds any one program may run
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-5}  # seconds wait_until waits for a condition
+
+declare -gA BG=()
+
+# lab_setup LAB: call from setup() with the lab's folder name.
+lab_setup() {
+	LAB_DIR="$TOP/labs/$1"
+	# Keys from this test's own process id: unique among running tests.
+	KEY=$((0x10000000 + 2 * BASHPID))
+	KEY2=$((KEY + 1))
+	KEY_HEX=$(printf '0x%08x' "$KEY")
+	unset IPC_LAB_KEY
+	NS_PID=
+	NS_ENTER=()
+	start_namespace
+}
+
+# The namespace lives as long as a holder process (sleep) that teardown kills;
+# each program joins it with nsenter.
+start_namespace() {
+	local flags
+	[ "${IPC_LAB_NO_NAMESPACE:-}" = 1 ] && return 0
+	if unshare -i true 2>/dev/null; then
+		flags=(-i)
+		NS_ENTER=(-i)
+	elif unshare -r -i true 2>/dev/null; then
+		flags=(-r -i)
+		NS_ENTER=(-U -i --preserve-credentials)
+	else
+		return 0
+	fi
+	unshare "${flags[@]}" sleep 3600 3>&- </dev/null &
+	NS_PID=$!
+	# Joining too early would join our own namespace: wait until it differs.
+	wait_until "the namespace holder to start" namespace_ready
+	NS_ENTER=(nsenter -t "$NS_PID" "${NS_ENTER[@]}" --)
+}
+
+namespace_ready() {
+	[ "$(readlink "/proc/$NS_PID/ns/ipc" 2>/dev/null)" != "" ] &&
+		[ "$(readlink "/proc/$NS_PID/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ]
+}
+
+have_namespace() { [ -n "$NS_PID" ]; }
+
+# Tests of the articles' own keys need a namespace: without one, they could
+# meet a student's real queue on a shared machine.
+require_namespace() {
+	have_namespace || skip "needs a private IPC namespace (unshare -i)"
+}
+
+# in_ns CMD...: run CMD in this test's namespace (or here, without one).
+in_ns() { "${NS_ENTER[@]}" "$@"; }
+
+lab() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}"; }
+
+# lab_bg [-i FILE] NAME PROG ARGS...: stdin from FILE (default /dev/null).
+# The background shell opens FILE itself, so a FIFO's open does not block us.
+lab_bg() {
+	local input=/dev/null
+	if [ "$1" = -i ]; then
+		input=$2
+		shift 2
+	fi
+	local name=$1
+	shift
+	# Not through the function lab: then $! is timeout itself, not a subshell.
+	timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}" \
+		<"$input" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	BG[$name]=$!
+}
+
+# The lab program's own pid: the child of timeout (nsenter execs it).
+program_pid() {
+	pgrep -P "${BG[$1]}" | head -n 1
+}
+
+# wait_bg NAME: wait for a background program; its exit status in $status.
+wait_bg() {
+	status=0
+	wait "${BG[$1]}" || status=$?
+	unset "BG[$1]"
+}
+
+# wait_until WHAT CMD...: poll CMD until it succeeds, at most WAIT_TIMEOUT s.
+wait_until() {
+	local what=$1 deadline=$((SECONDS + WAIT_TIMEOUT))
+	shift
+	until "$@"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "gave up waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# A process is blocked in a system call: sleeping, and (where the kernel
+# tells) in the function named, e.g. do_msgrcv.
+is_blocked_in() {
+	local pid=$1 function=$2 state wchan
+	state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "$state" = S ] || return 1
+	wchan=$(cat "/proc/$pid/wchan" 2>/dev/null) || return 0
+	[ "$wchan" = 0 ] || [ "$wchan" = "$function" ]
+}
+
+# ---- System V state, read from /proc/sysvipc inside the namespace ----
+
+# sysvipc msg|shm: the table without its header line.
+sysvipc() { in_ns cat "/proc/sysvipc/$1" | tail -n +2; }
+
+# queue_field KEY COLUMN: a column of /proc/sysvipc/msg for the queue with
+# that key (key, msqid, perms, cbytes, qnum, lspid, lrpid, ...).
+queue_field() {
+	local column
+	case $2 in
+	key) column=1 ;; msqid) column=2 ;; perms) column=3 ;;
+	cbytes) column=4 ;; qnum) column=5 ;; lspid) column=6 ;; lrpid) column=7 ;;
+	*) return 2 ;;
+	esac
+	sysvipc msg | awk -v key="$(($1))" -v c="$column" '$1 == key { print $c; found = 1 } END { exit !found }'
+}
+
+# queue_field_is KEY COLUMN VALUE: for wait_until.
+queue_field_is() { [ "$(queue_field "$1" "$2")" = "$3" ]; }
+
+queue_exists() { queue_field "$1" key >/dev/null; }
+queue_gone() { ! queue_exists "$1"; }
+
+# The objects this test can be blamed for: all of them in its namespace,
+# else those under its own keys.
+own_objects() {
+	local kind
+	for kind in msg shm; do
+		if have_namespace; then
+			sysvipc "$kind" | awk -v k="$kind" '{ print k, $1, $2 }'
+		else
+			sysvipc "$kind" | awk -v k="$kind" -v a="$KEY" -v b="$KEY2" \
+				'$1 == a || $1 == b { print k, $1, $2 }'
+		fi
+	done
+}
+
+lab_teardown() {
+	local name pid problems=() left
+	# A program still running is a failure: kill it, then say so.
+	for name in "${!BG[@]}"; do
+		pid=${BG[$name]}
+		if kill -0 "$pid" 2>/dev/null; then
+			problems+=("$name (pid $pid) was still running")
+			# timeout leads its own process group: kill all of it.
+			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
+	left=$(own_objects)
+	if [ -n "$left" ]; then
+		problems+=("IPC objects left behind (kind key id): $(echo "$left" | paste -sd ';')")
+		# Not in a namespace: remove them, so one leak fails one test only.
+		have_namespace || echo "$left" | while read -r kind _ id; do
+			if [ "$kind" = msg ]; then ipcrm -q "$id"; else ipcrm -m "$id"; fi
+		done
+	fi
+	if [ -n "$NS_PID" ]; then
+		kill "$NS_PID" 2>/dev/null
+		wait "$NS_PID" 2>/dev/null
+	fi
+	if [ "${#problems[@]}" -gt 0 ]; then
+		printf 'teardown: %s\n' "${problems[@]}" >&2
+		return 1
+	fi
+}
+
+# ---- assertions on files written by background programs ----
+
+# assert_file_lines FILE LINE...: FILE holds exactly these lines.
+assert_file_lines() {
+	local file=$1
+	shift
+	run cat "$file"
+	local expected
+	expected=$(printf '%s\n' "$@")
+	assert_output "$expected"
+}

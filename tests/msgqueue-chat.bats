@@ -1,0 +1,323 @@
+#!/usr/bin/env bats
+# labs/msgqueue-chat: chat (article 001), chat-send and chat-recv (article 003).
+# Every statement of LABS.md for this lab, run for real.
+
+load lab_helper
+
+setup() { lab_setup msgqueue-chat; }
+teardown() { lab_teardown; }
+
+# A line of N copies of a character.
+repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
+
+# ---------------------------------------------------------------- chat
+
+@test "chat: the contract's example prints three lines and removes its queue" {
+	run --separate-stderr lab chat -k "$KEY" <<<$'hi\nexit'
+	assert_success
+	assert_output $'new message: hi\nnew message: exit\nchat ended'
+	assert_equal "$stderr" ""
+	queue_gone "$KEY"
+}
+
+@test "chat: end of input without 'exit' sends exit as if typed" {
+	run --separate-stderr lab chat -k "$KEY" < <(printf 'one\ntwo')
+	assert_success
+	assert_output $'new message: one\nnew message: two\nnew message: exit\nchat ended'
+}
+
+@test "chat: empty input still ends the chat" {
+	run --separate-stderr lab chat -k "$KEY" </dev/null
+	assert_success
+	assert_output $'new message: exit\nchat ended'
+}
+
+@test "chat: the end word is matched at the start of a message, as strncmp does" {
+	run --separate-stderr lab chat -k "$KEY" <<<$' exit is not first\nexiting now\nnever sent'
+	assert_success
+	assert_output $'new message:  exit is not first\nnew message: exiting now\nchat ended'
+}
+
+@test "chat: an empty line is an empty message, and bytes are printed as they are" {
+	run --separate-stderr lab chat -k "$KEY" <<<$'\n%s %d\ttab\nexit'
+	assert_success
+	assert_output $'new message: \nnew message: %s %d\ttab\nnew message: exit\nchat ended'
+}
+
+@test "chat: a line longer than 256 bytes arrives whole, in 256-byte messages" {
+	local long
+	long="$(repeat a 256)$(repeat b 256)$(repeat c 100)"
+	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nexit'
+	assert_success
+	assert_line -n 0 "new message: $(repeat a 256)"
+	assert_line -n 1 "new message: $(repeat b 256)"
+	assert_line -n 2 "new message: $(repeat c 100)"
+	assert_line -n 3 "new message: exit"
+	assert_line -n 4 "chat ended"
+}
+
+@test "chat: 'exit' inside a long line does not end the chat where the line is cut" {
+	local long
+	long="$(repeat a 256)exit and more"
+	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nlast\nexit'
+	assert_success
+	assert_line -n 0 "new message: $(repeat a 255)"
+	assert_line -n 1 "new message: aexit and more"
+	assert_line -n 2 "new message: last"
+	assert_line -n 3 "new message: exit"
+	assert_line -n 4 "chat ended"
+}
+
+@test "chat: -k 0 uses a private queue (IPC_PRIVATE)" {
+	run --separate-stderr lab chat -k 0 <<<$'private\nexit'
+	assert_success
+	assert_output $'new message: private\nnew message: exit\nchat ended'
+}
+
+@test "chat: IPC_LAB_KEY chooses the key when -k is absent" {
+	lab chat-send -k "$KEY" <<<'end' # a stale queue under $KEY
+	IPC_LAB_KEY=$KEY run --separate-stderr lab chat </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "chat: msgget key $KEY_HEX (left by an earlier run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "chat: a stale queue under its key is EEXIST, and the message names the ipcrm command" {
+	lab chat-send -k "$KEY" <<<'old message'
+	run --separate-stderr lab chat -k "$KEY" <<<'exit'
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "chat: msgget key $KEY_HEX (left by an earlier run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
+	# The stale queue is not ours: chat leaves it, with its messages.
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	# The command it names does remove it.
+	in_ns ipcrm -Q "$KEY_HEX"
+	queue_gone "$KEY"
+}
+
+@test "chat: the article's key 752364 is the default" {
+	require_namespace
+	lab chat-send -k 752364 <<<'end'
+	run --separate-stderr lab chat </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "chat: msgget key 0x000b7aec (left by an earlier run? remove it with: ipcrm -Q 0x000b7aec): File exists (EEXIST)"
+	in_ns ipcrm -Q 0x000b7aec
+}
+
+# Start chat in the background, reading from a pipe we hold open, and wait
+# until both processes are blocked: the parent reading, the child in msgrcv.
+start_chat_waiting() {
+	[ -p "$BATS_TEST_TMPDIR/in" ] || mkfifo "$BATS_TEST_TMPDIR/in"
+	lab_bg -i "$BATS_TEST_TMPDIR/in" chat chat -k "$KEY" "$@"
+	exec {CHAT_IN}>"$BATS_TEST_TMPDIR/in"
+	wait_until "chat to start" program_pid chat
+	CHAT_PID=$(program_pid chat)
+	wait_until "chat's child" pgrep -P "$CHAT_PID"
+	CHILD_PID=$(pgrep -P "$CHAT_PID")
+	wait_until "the child to block in msgrcv" is_blocked_in "$CHILD_PID" do_msgrcv
+	wait_until "the queue" queue_exists "$KEY"
+}
+
+@test "chat: the queue is created with mode 0600, or -m MODE" {
+	start_chat_waiting
+	assert_equal "$(queue_field "$KEY" perms)" 600
+	echo exit >&"$CHAT_IN"
+	exec {CHAT_IN}>&-
+	wait_bg chat
+	assert_equal "$status" 0
+
+	start_chat_waiting -m 0640
+	assert_equal "$(queue_field "$KEY" perms)" 640
+	exec {CHAT_IN}>&-
+	wait_bg chat
+	assert_equal "$status" 0
+}
+
+@test "chat: messages carry the text without a NUL (msgsz = text length)" {
+	start_chat_waiting
+	kill -STOP "$CHILD_PID"
+	printf 'hello\n' >&"$CHAT_IN"
+	wait_until "the message to be queued" queue_field_is "$KEY" qnum 1
+	assert_equal "$(queue_field "$KEY" cbytes)" 5
+	kill -CONT "$CHILD_PID"
+	exec {CHAT_IN}>&-
+	wait_bg chat
+	assert_equal "$status" 0
+	assert_file_lines "$BATS_TEST_TMPDIR/chat.out" "new message: hello" "new message: exit" "chat ended"
+}
+
+chat_stopped_by() {
+	local signal=$1 code=$2
+	start_chat_waiting
+	printf 'before the signal\n' >&"$CHAT_IN"
+	wait_until "the message to be printed" grep -q 'before the signal' "$BATS_TEST_TMPDIR/chat.out"
+	kill "-$signal" "$CHAT_PID"
+	wait_bg chat
+	exec {CHAT_IN}>&-
+	assert_equal "$status" "$code"
+	queue_gone "$KEY"
+	# The child, left with no queue, ends too.
+	wait_until "the child to end" test ! -e "/proc/$CHILD_PID"
+}
+
+@test "chat: SIGTERM while blocked removes the queue" {
+	chat_stopped_by TERM 143
+}
+
+@test "chat: SIGINT while blocked removes the queue" {
+	chat_stopped_by INT 130
+}
+
+@test "chat: SIGHUP while blocked removes the queue" {
+	chat_stopped_by HUP 129
+}
+
+# ------------------------------------------------------- chat-send/recv
+
+@test "chat-send first, then chat-recv: the queue waits for the reader" {
+	run --separate-stderr lab chat-send -k "$KEY" <<<$'hello\nsecond line\nend'
+	assert_success
+	assert_output ""
+	assert_equal "$(queue_field "$KEY" qnum)" 3
+	# No NUL, no padding to MAX_TEXT: 5 + 11 + 3 bytes.
+	assert_equal "$(queue_field "$KEY" cbytes)" 19
+
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_success
+	assert_output $'You wrote: hello\nYou wrote: second line\nYou wrote: end'
+	queue_gone "$KEY"
+}
+
+start_recv_waiting() {
+	lab_bg recv chat-recv -k "$KEY" "$@"
+	wait_until "chat-recv to start" program_pid recv
+	RECV_PID=$(program_pid recv)
+	wait_until "chat-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+	wait_until "the queue" queue_exists "$KEY"
+}
+
+@test "chat-recv first, then chat-send: the reader waits for messages" {
+	start_recv_waiting
+	assert_equal "$(queue_field "$KEY" perms)" 600
+	run --separate-stderr lab chat-send -k "$KEY" <<<$'hello\nend'
+	assert_success
+	wait_bg recv
+	assert_equal "$status" 0
+	assert_file_lines "$BATS_TEST_TMPDIR/recv.out" "You wrote: hello" "You wrote: end"
+	queue_gone "$KEY"
+}
+
+@test "chat-send: end of input without 'end' sends end, so chat-recv finishes" {
+	start_recv_waiting
+	run --separate-stderr lab chat-send -k "$KEY" < <(printf 'no end word\nlast line without newline')
+	assert_success
+	wait_bg recv
+	assert_equal "$status" 0
+	assert_file_lines "$BATS_TEST_TMPDIR/recv.out" "You wrote: no end word" \
+		"You wrote: last line without newline" "You wrote: end"
+}
+
+@test "chat-send: stops after the line starting with 'end'" {
+	run --separate-stderr lab chat-send -k "$KEY" <<<$'one\nendgame\nnot sent'
+	assert_success
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_success
+	assert_output $'You wrote: one\nYou wrote: endgame'
+}
+
+@test "chat-send: a line longer than 512 bytes arrives whole" {
+	local long
+	long="$(repeat x 512)$(repeat y 512)$(repeat z 3)"
+	lab chat-send -k "$KEY" <<<"$long"
+	assert_equal "$(queue_field "$KEY" qnum)" 4
+	assert_equal "$(queue_field "$KEY" cbytes)" $((512 + 512 + 3 + 3))
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_success
+	assert_output "You wrote: $(repeat x 512)
+You wrote: $(repeat y 512)
+You wrote: zzz
+You wrote: end"
+}
+
+@test "chat-send: -m sets the mode of a queue it creates" {
+	lab chat-send -k "$KEY" -m 0604 <<<'end'
+	assert_equal "$(queue_field "$KEY" perms)" 604
+	lab chat-recv -k "$KEY"
+}
+
+@test "chat-send and chat-recv: the article's key 1234 is the default, IPC_LAB_KEY overrides it" {
+	require_namespace
+	lab chat-send <<<'end'
+	queue_exists 1234
+	IPC_LAB_KEY=$KEY lab chat-send <<<'end'
+	queue_exists "$KEY"
+	run --separate-stderr lab chat-recv
+	assert_success
+	assert_output "You wrote: end"
+	queue_gone 1234
+	IPC_LAB_KEY=$KEY run --separate-stderr lab chat-recv
+	assert_success
+	queue_gone "$KEY"
+}
+
+recv_stopped_by() {
+	local signal=$1 code=$2
+	start_recv_waiting
+	kill "-$signal" "$RECV_PID"
+	wait_bg recv
+	assert_equal "$status" "$code"
+	queue_gone "$KEY"
+}
+
+@test "chat-recv: SIGTERM while blocked removes the queue" {
+	recv_stopped_by TERM 143
+}
+
+@test "chat-recv: SIGINT while blocked removes the queue" {
+	recv_stopped_by INT 130
+}
+
+@test "chat-recv: SIGHUP while blocked removes the queue" {
+	recv_stopped_by HUP 129
+}
+
+# ---------------------------------------------------------------- usage
+
+@test "-h prints usage on stdout and exits 0" {
+	local prog
+	for prog in chat chat-send chat-recv; do
+		run --separate-stderr lab "$prog" -h
+		assert_success
+		assert_line -n 0 "usage: $prog [-k KEY] [-m MODE]"
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "bad usage: usage on stderr, exit 2, and no queue is created" {
+	local prog args
+	for prog in chat chat-send chat-recv; do
+		for args in "-z" "-k" "-k zz" "-k 12x" "-k 0x" "-m 0999" "-m rw" "extra"; do
+			# shellcheck disable=SC2086 # split the arguments on purpose
+			run --separate-stderr lab "$prog" $args </dev/null
+			assert_failure 2
+			assert_output ""
+			[[ $stderr == *"usage: $prog "* ]] || fail "$prog $args: no usage on stderr: $stderr"
+		done
+	done
+	IPC_LAB_KEY=junk run --separate-stderr lab chat-send </dev/null
+	assert_failure 2
+	[[ $stderr == "chat-send: bad key 'junk' from IPC_LAB_KEY"* ]] || fail "stderr: $stderr"
+	for prog in chat-send chat-recv; do
+		run --separate-stderr lab "$prog" -k 0 </dev/null
+		assert_failure 2
+	done
+	assert_equal "$(sysvipc msg | awk -v a="$KEY" '$1 == a || $1 == 0' | wc -l)" 0
+}
+
+@test "keys are read with strtol base 0: decimal, hex and octal" {
+	lab chat-send -k "$KEY" <<<'end'
+	lab chat-send -k "$KEY_HEX" <<<'end'
+	lab chat-send -k "$(printf '0%o' "$KEY")" <<<'end'
+	assert_equal "$(queue_field "$KEY" qnum)" 3
+	in_ns ipcrm -Q "$KEY_HEX"
+}
