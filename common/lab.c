@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *lab_name = "lab";
 static const char *usage_text = "";
@@ -40,6 +41,13 @@ void usage_bad(const char *fmt, ...)
     }
     fputs(usage_text, stderr);
     exit(2);
+}
+
+void usage_bad_option(int getopt_result)
+{
+    if (getopt_result == ':')
+        usage_bad("option -%c needs a value", optopt);
+    usage_bad("unknown option -%c", optopt);
 }
 
 /* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from

@@ -27,6 +27,12 @@ _Noreturn void usage_help(void);
 _Noreturn void usage_bad(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* What getopt returned for a bad option, with "+:" at the start of the
+ * option string (stop at the first argument; report a missing value as ':'):
+ * "PROG: unknown option -z" or "PROG: option -k needs a value", then as
+ * usage_bad. */
+_Noreturn void usage_bad_option(int getopt_result);
+
 /* ---- errors (lab.c) ---- */
 
 /* A failed call: "PROG: WHAT: strerror text (ENAME)" on stderr, exit 1.

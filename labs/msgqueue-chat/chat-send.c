@@ -58,7 +58,7 @@ int main(int argc, char *argv[])
     int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "k:m:h")) != -1) {
+    while ((opt = getopt(argc, argv, "+:k:m:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 'm':
@@ -66,7 +66,7 @@ int main(int argc, char *argv[])
                 usage_bad("bad mode '%s': expected octal such as 0600", optarg);
             break;
         case 'h': usage_help();
-        default: usage_bad(NULL);
+        default: usage_bad_option(opt);
         }
     }
     if (optind < argc)

@@ -39,12 +39,12 @@ int main(int argc, char *argv[])
     int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "k:rh")) != -1) {
+    while ((opt = getopt(argc, argv, "+:k:rh")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 'r': remove_queue = true; break;
         case 'h': usage_help();
-        default: usage_bad(NULL);
+        default: usage_bad_option(opt);
         }
     }
     if (optind < argc)

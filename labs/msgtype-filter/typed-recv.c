@@ -47,7 +47,7 @@ int main(int argc, char *argv[])
     int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "k:t:xneb:c:rh")) != -1) {
+    while ((opt = getopt(argc, argv, "+:k:t:xneb:c:rh")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 't':
@@ -67,7 +67,7 @@ int main(int argc, char *argv[])
             break;
         case 'r': remove_queue = true; break;
         case 'h': usage_help();
-        default: usage_bad(NULL);
+        default: usage_bad_option(opt);
         }
     }
     if (optind < argc)

@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# labs/msgtype-filter: typed-send, typed-recv, queue-stat (articles 000, 003, 004).
+# Every statement of LABS.md for this lab, run for real.
+
+load lab_helper
+
+setup() { lab_setup msgtype-filter; }
+teardown() { lab_teardown; }
+
+repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
+
+# send TYPE:TEXT...: fill the test's queue, quietly.
+send() { lab typed-send -k "$KEY" "$@" >/dev/null; }
+
+# stat_value NAME: one value from queue-stat.
+stat_value() {
+	lab queue-stat -k "$KEY" | sed -n "s/^$1: //p"
+}
+
+# ------------------------------------------------------------ typed-send
+
+@test "typed-send: stdin lines get types 1, 2, 1, ... as in article 000" {
+	run --separate-stderr lab typed-send -k "$KEY" <<<$'first\nsecond\nthird'
+	assert_success
+	assert_output $'send mtype=1, mtext=first\nsend mtype=2, mtext=second\nsend mtype=1, mtext=third'
+	assert_equal "$stderr" ""
+	assert_equal "$(queue_field "$KEY" qnum)" 3
+	# msgsz is the text length: no NUL, no mtype counted.
+	assert_equal "$(queue_field "$KEY" cbytes)" $((5 + 6 + 5))
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-send: there is no end word; the end of input ends it" {
+	run --separate-stderr lab typed-send -k "$KEY" < <(printf 'end\nexit\nlast')
+	assert_success
+	assert_output $'send mtype=1, mtext=end\nsend mtype=2, mtext=exit\nsend mtype=1, mtext=last'
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-send: TYPE:TEXT arguments, the text may hold colons or be empty" {
+	run --separate-stderr lab typed-send -k "$KEY" 7:seven 1:a:b:c 3:
+	assert_success
+	assert_output $'send mtype=7, mtext=seven\nsend mtype=1, mtext=a:b:c\nsend mtype=3, mtext='
+	assert_equal "$(queue_field "$KEY" qnum)" 3
+	assert_equal "$(queue_field "$KEY" cbytes)" $((5 + 5 + 0))
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-send: a text over 50 bytes is split, each piece with the same type" {
+	local text
+	text="$(repeat a 50)$(repeat b 50)cc"
+	run --separate-stderr lab typed-send -k "$KEY" "5:$text"
+	assert_success
+	assert_output "send mtype=5, mtext=$(repeat a 50)
+send mtype=5, mtext=$(repeat b 50)
+send mtype=5, mtext=cc"
+	run --separate-stderr lab typed-recv -k "$KEY" -t 5 -n -r
+	assert_success
+	assert_output "rcv rcv_ret=50, mtype=5, mtext=$(repeat a 50)
+rcv rcv_ret=50, mtype=5, mtext=$(repeat b 50)
+rcv rcv_ret=2, mtype=5, mtext=cc"
+}
+
+@test "typed-send: malformed and non-positive types are bad usage, before any queue" {
+	local arg
+	for arg in 0:zero -1:negative x:letters 1x:junk :empty 1.5:float nocolon \
+		99999999999999999999:huge; do
+		run --separate-stderr lab typed-send -k "$KEY" 1:good "$arg"
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == *"bad message '$arg'"* ]] || fail "$arg: $stderr"
+	done
+	queue_gone "$KEY"
+}
+
+@test "typed-send: the queue gets mode 0600, or -m MODE" {
+	send 1:x
+	assert_equal "$(queue_field "$KEY" perms)" 600
+	in_ns ipcrm -Q "$KEY_HEX"
+	lab typed-send -k "$KEY" -m 0666 1:x >/dev/null
+	assert_equal "$(queue_field "$KEY" perms)" 666
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+# ------------------------------------------------------------ typed-recv
+
+@test "typed-recv: by default takes type 2 only, as article 000's reader" {
+	lab typed-send -k "$KEY" <<<$'a\nb\nc\nd' >/dev/null
+	run --separate-stderr lab typed-recv -k "$KEY" -n
+	assert_success
+	assert_output $'rcv rcv_ret=1, mtype=2, mtext=b\nrcv rcv_ret=1, mtype=2, mtext=d'
+	# The type 1 messages are still there.
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -t 0 takes the first message, whatever its type" {
+	send 3:c 1:a 2:b
+	run --separate-stderr lab typed-recv -k "$KEY" -t 0 -n -r
+	assert_success
+	assert_output $'rcv rcv_ret=1, mtype=3, mtext=c\nrcv rcv_ret=1, mtype=1, mtext=a\nrcv rcv_ret=1, mtype=2, mtext=b'
+}
+
+@test "typed-recv: -t N takes the first of type N, in order" {
+	send 3:x 1:first 3:y 1:second
+	run --separate-stderr lab typed-recv -k "$KEY" -t 1 -n
+	assert_success
+	assert_output $'rcv rcv_ret=5, mtype=1, mtext=first\nrcv rcv_ret=6, mtype=1, mtext=second'
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: negative msgtyp takes the lowest type <= |msgtyp| first" {
+	send 3:c1 2:b1 4:d1 1:a1 2:b2 1:a2
+	run --separate-stderr lab typed-recv -k "$KEY" -t -3 -n
+	assert_success
+	assert_output "rcv rcv_ret=2, mtype=1, mtext=a1
+rcv rcv_ret=2, mtype=1, mtext=a2
+rcv rcv_ret=2, mtype=2, mtext=b1
+rcv rcv_ret=2, mtype=2, mtext=b2
+rcv rcv_ret=2, mtype=3, mtext=c1"
+	# Type 4 is above |-3|: it stays.
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -x (MSG_EXCEPT) takes every type but MSGTYP" {
+	send 1:a 2:b 3:c 1:d
+	run --separate-stderr lab typed-recv -k "$KEY" -t 1 -x -n
+	assert_success
+	assert_output $'rcv rcv_ret=1, mtype=2, mtext=b\nrcv rcv_ret=1, mtype=3, mtext=c'
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -c COUNT stops after COUNT messages" {
+	send 2:a 2:b 2:c
+	run --separate-stderr lab typed-recv -k "$KEY" -c 2
+	assert_success
+	assert_output $'rcv rcv_ret=1, mtype=2, mtext=a\nrcv rcv_ret=1, mtype=2, mtext=b'
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -n on an empty queue prints nothing and exits 0" {
+	send 1:only-type-1
+	run --separate-stderr lab typed-recv -k "$KEY" -n
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: rcv_ret is the text length and the bytes are printed as they are" {
+	send '2:%s %d' $'2:tab\there'
+	run --separate-stderr lab typed-recv -k "$KEY" -n -r
+	assert_success
+	assert_output $'rcv rcv_ret=5, mtype=2, mtext=%s %d\nrcv rcv_ret=8, mtype=2, mtext=tab\there'
+}
+
+@test "typed-recv: a message over -b BYTES is E2BIG, exit 1, and stays queued" {
+	send 2:0123456789abcdef
+	run --separate-stderr lab typed-recv -k "$KEY" -b 10
+	assert_failure 1
+	assert_output ""
+	[[ $stderr == "typed-recv: msgrcv queue "*": Argument list too long (E2BIG)" ]] || fail "stderr: $stderr"
+	# Nothing is lost: the message is still there, whole.
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	assert_equal "$(queue_field "$KEY" cbytes)" 16
+	run --separate-stderr lab typed-recv -k "$KEY" -b 16 -n
+	assert_success
+	assert_output "rcv rcv_ret=16, mtype=2, mtext=0123456789abcdef"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -e (MSG_NOERROR) cuts the message to -b BYTES" {
+	send 2:0123456789abcdef
+	run --separate-stderr lab typed-recv -k "$KEY" -b 10 -e -n
+	assert_success
+	assert_output "rcv rcv_ret=10, mtype=2, mtext=0123456789"
+	assert_equal "$(queue_field "$KEY" qnum)" 0
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: the default buffer is 50 bytes of text (mtype not counted)" {
+	send "2:$(repeat x 50)"
+	run --separate-stderr lab typed-recv -k "$KEY" -n -r
+	assert_success
+	assert_output "rcv rcv_ret=50, mtype=2, mtext=$(repeat x 50)"
+}
+
+@test "typed-recv: a queue that does not exist is ENOENT" {
+	run --separate-stderr lab typed-recv -k "$KEY"
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "typed-recv: msgget key $KEY_HEX: No such file or directory (ENOENT)"
+	queue_gone "$KEY"
+}
+
+@test "typed-recv: -r removes the queue on exit 0 only" {
+	send 2:a 2:0123456789abcdef
+	run --separate-stderr lab typed-recv -k "$KEY" -b 10 -r
+	assert_failure 1
+	assert_output "rcv rcv_ret=1, mtype=2, mtext=a"
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	run --separate-stderr lab typed-recv -k "$KEY" -b 16 -c 1 -r
+	assert_success
+	queue_gone "$KEY"
+}
+
+start_recv_waiting() {
+	lab_bg recv typed-recv -k "$KEY" "$@"
+	wait_until "typed-recv to start" program_pid recv
+	RECV_PID=$(program_pid recv)
+	wait_until "typed-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+}
+
+@test "typed-recv: blocks until a message of its type arrives" {
+	send 1:not-for-you
+	start_recv_waiting -c 1
+	send 2:for-you
+	wait_bg recv
+	assert_equal "$status" 0
+	assert_file_lines "$BATS_TEST_TMPDIR/recv.out" "rcv rcv_ret=7, mtype=2, mtext=for-you"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+recv_r_stopped_by() {
+	local signal=$1 code=$2
+	send 1:x
+	start_recv_waiting -r
+	kill "-$signal" "$RECV_PID"
+	wait_bg recv
+	assert_equal "$status" "$code"
+	queue_gone "$KEY"
+}
+
+@test "typed-recv -r: SIGTERM while blocked removes the queue" {
+	recv_r_stopped_by TERM 143
+}
+
+@test "typed-recv -r: SIGINT while blocked removes the queue" {
+	recv_r_stopped_by INT 130
+}
+
+@test "typed-recv -r: SIGHUP while blocked removes the queue" {
+	recv_r_stopped_by HUP 129
+}
+
+@test "typed-recv without -r: SIGTERM leaves the queue and its messages" {
+	send 1:kept
+	start_recv_waiting
+	kill -TERM "$RECV_PID"
+	wait_bg recv
+	assert_equal "$status" 143
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+# ------------------------------------------------------------ queue-stat
+
+@test "queue-stat: prints the queue's msqid_ds, one name: value line each" {
+	send 1:hello 2:hi
+	lab typed-recv -k "$KEY" -c 1 >/dev/null
+	run --separate-stderr lab queue-stat -k "$KEY"
+	assert_success
+	assert_line "key: $KEY_HEX"
+	assert_line "msqid: $(queue_field "$KEY" msqid)"
+	assert_line "perms: 0600"
+	assert_line "messages: 1"
+	assert_line "bytes: 5"
+	assert_line "max bytes: $(in_ns cat /proc/sys/kernel/msgmnb)"
+	assert_line "last msgsnd pid: $(queue_field "$KEY" lspid)"
+	assert_line "last msgrcv pid: $(queue_field "$KEY" lrpid)"
+	refute_line "last msgrcv pid: 0"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "queue-stat: a new queue has no receiver yet; -m shows in perms" {
+	lab typed-send -k "$KEY" -m 0640 1:x >/dev/null
+	run --separate-stderr lab queue-stat -k "$KEY"
+	assert_success
+	assert_line "perms: 0640"
+	assert_line "last msgrcv pid: 0"
+	assert_line "last msgrcv time: never"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "queue-stat -r: prints, then removes the queue" {
+	send 1:x
+	run --separate-stderr lab queue-stat -k "$KEY" -r
+	assert_success
+	assert_line "messages: 1"
+	queue_gone "$KEY"
+}
+
+@test "queue-stat: a queue that does not exist is ENOENT" {
+	run --separate-stderr lab queue-stat -k "$KEY"
+	assert_failure 1
+	assert_equal "$stderr" "queue-stat: msgget key $KEY_HEX: No such file or directory (ENOENT)"
+}
+
+# ---------------------------------------------------------------- keys
+
+@test "the article's key 0x121212 is the default, IPC_LAB_KEY overrides it" {
+	require_namespace
+	run --separate-stderr lab typed-send 2:default
+	assert_success
+	queue_exists 0x121212
+	IPC_LAB_KEY=$KEY_HEX lab typed-send 2:env >/dev/null
+	run --separate-stderr lab typed-recv -n -r
+	assert_output "rcv rcv_ret=7, mtype=2, mtext=default"
+	queue_gone 0x121212
+	IPC_LAB_KEY=$KEY run --separate-stderr lab queue-stat -r
+	assert_line "key: $KEY_HEX"
+	queue_gone "$KEY"
+}
+
+# ---------------------------------------------------------------- usage
+
+@test "-h prints usage on stdout and exits 0" {
+	local prog
+	for prog in typed-send typed-recv queue-stat; do
+		run --separate-stderr lab "$prog" -h
+		assert_success
+		assert_line -n 0 --partial "usage: $prog [-k KEY]"
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "bad usage: usage on stderr, exit 2, and no queue is touched" {
+	local prog args
+	send 2:untouched
+	for prog in typed-send typed-recv queue-stat; do
+		for args in "-z" "-k" "-k zz" "-k 0" "-k 1e3"; do
+			# shellcheck disable=SC2086 # split the arguments on purpose
+			run --separate-stderr lab "$prog" $args </dev/null
+			assert_failure 2
+			assert_output ""
+			[[ $stderr == *"usage: $prog "* ]] || fail "$prog $args: no usage on stderr: $stderr"
+		done
+	done
+	for args in "-t x" "-t 1.5" "-t" "-b -1" "-b x" "-c 0" "-c -2" "-x -t 0" "-x -t -2" "extra" "-m 0600"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr lab typed-recv -k "$KEY" $args
+		assert_failure 2
+		assert_output ""
+	done
+	for args in "-m 8" "-m x" "-m 01000"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr lab typed-send -k "$KEY" $args 1:x
+		assert_failure 2
+	done
+	run --separate-stderr lab queue-stat -k "$KEY" extra
+	assert_failure 2
+	# The queue was not read, written, or removed.
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	assert_equal "$(queue_field "$KEY" lrpid)" 0
+	in_ns ipcrm -Q "$KEY_HEX"
+}
