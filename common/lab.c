@@ -14,8 +14,6 @@
 const char *lab_name = "lab";
 static const char *usage_text = "";
 
-void cleanup_after_error(void); /* cleanup.c: the ON_ERROR removals */
-
 void lab_init(const char *text)
 {
     lab_name = program_invocation_short_name;
@@ -52,6 +50,7 @@ void usage_bad_option(int getopt_result)
 
 /* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
  * glibc (2.32 and later), so it is right for every errno on this system. */
+__attribute__((format(printf, 2, 0)))
 static void print_errno_line(int err, const char *fmt, va_list ap)
 {
     const char *name = strerrorname_np(err);
@@ -161,15 +160,14 @@ bool starts_with(const char *text, size_t len, const char *word)
 size_t next_piece_length(const char *text, size_t len, size_t capacity,
                          const char *end_word)
 {
-    size_t piece = len < capacity ? len : capacity;
-
-    /* Moving the cut one byte back always helps: if both text+piece and
-     * text+piece-1 began with end_word, its first letter would equal its
+    if (len <= capacity)
+        return len;
+    /* Moving the cut one byte back always helps: if both text+capacity and
+     * text+capacity-1 began with end_word, its first letter would equal its
      * second, and no end word in these labs ("exit", "end") is like that. */
-    if (end_word != NULL && piece < len &&
-        starts_with(text + piece, len - piece, end_word))
-        piece--;
-    return piece;
+    if (end_word != NULL && starts_with(text + capacity, len - capacity, end_word))
+        return capacity - 1;
+    return capacity;
 }
 
 void print_text_line(const char *prefix, const char *text, size_t len)

@@ -102,6 +102,9 @@ void cleanup_segment(int shmid, int when);
 /* The program removed its objects itself: forget them all. */
 void cleanup_forget(void);
 
+/* For die(): remove what was registered with ON_ERROR. */
+void cleanup_after_error(void);
+
 /* The program's name, as it prints it in messages. */
 extern const char *lab_name;
 

@@ -17,7 +17,7 @@ CFLAGS   ?= -O2 -g
 LAB_CFLAGS := -std=c11 -Wall -Wextra -I$(COMMON)
 COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
 
-.PHONY: all test clean
+.PHONY: all demo test clean
 all: $(PROGRAMS)
 
 $(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h

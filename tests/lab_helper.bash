@@ -13,6 +13,7 @@
 # No test orders processes with a fixed sleep: `wait_until` polls a condition
 # with a deadline, and `wait` waits for a process to end.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # KEY_HEX, status...: set here, read by the tests
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support

@@ -2,6 +2,7 @@
 # labs/msgqueue-chat: chat (article 001), chat-send and chat-recv (article 003).
 # Every statement of LABS.md for this lab, run for real.
 
+# shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
 setup() { lab_setup msgqueue-chat; }

@@ -2,6 +2,7 @@
 # labs/msgtype-filter: typed-send, typed-recv, queue-stat (articles 000, 003, 004).
 # Every statement of LABS.md for this lab, run for real.
 
+# shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
 setup() { lab_setup msgtype-filter; }

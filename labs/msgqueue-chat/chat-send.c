@@ -84,14 +84,13 @@ int main(int argc, char *argv[])
     bool interactive = isatty(STDIN_FILENO);
     char *line = NULL;
     size_t capacity = 0;
-    ssize_t len;
 
     for (;;) {
         if (interactive) {
             printf("Enter some text: ");
             fflush(stdout);
         }
-        len = read_line(stdin, &line, &capacity);
+        ssize_t len = read_line(stdin, &line, &capacity);
         if (len == -1) {
             /* End of input: say "end" for the user, so chat-recv finishes
              * (the article's fgets loop resent the old buffer forever). */

@@ -118,12 +118,11 @@ int main(int argc, char *argv[])
     bool interactive = isatty(STDIN_FILENO);
     char *line = NULL;
     size_t capacity = 0;
-    ssize_t len;
     for (long i = 0;; i++) {
-        if (interactive) {
+        if (interactive)
             printf("Enter the message text:\n");
-        }
-        if ((len = read_line(stdin, &line, &capacity)) == -1)
+        ssize_t len = read_line(stdin, &line, &capacity);
+        if (len == -1)
             break; /* no end word here: the end of input ends it */
         send_typed(msqid, i % 2 + 1, line, (size_t)len);
     }
