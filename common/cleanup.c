@@ -2,7 +2,7 @@
  *
  * A message queue or a shared memory segment outlives the process that made
  * it (it is "kernel persistent"), so a program that owns one must remove it
- * even when Ctrl-C, kill or a closed terminal stops it.  The handler below
+ * even when Ctrl-C, kill, a closed terminal or a closed pipe stops it.  The handler below
  * does only async-signal-safe work: it reads a small fixed table, makes the
  * msgctl/shmctl(IPC_RMID) system calls, and re-raises the signal so the
  * parent shell still sees "killed by SIGTERM".
@@ -28,7 +28,9 @@ enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
 
 static struct owned_object owned[MAX_OBJECTS];
 static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/* The contract's three, and SIGPIPE: `./chat-recv | head -1` must not leave
+ * the queue behind when head goes away. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static void remove_owned(int when)
 {

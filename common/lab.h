@@ -82,11 +82,11 @@ void print_text_line(const char *prefix, const char *text, size_t len);
 
 /* When a registered object is removed by the cleanup code. */
 enum cleanup_when {
-    ON_SIGNAL = 1,  /* SIGINT, SIGTERM or SIGHUP stopped the program */
+    ON_SIGNAL = 1,  /* SIGINT, SIGTERM, SIGHUP or SIGPIPE stopped the program */
     ON_ERROR  = 2,  /* the program gave up through die() */
 };
 
-/* Block SIGINT, SIGTERM and SIGHUP until the object about to be created is
+/* Block those four signals until the object about to be created is
  * registered, so that no signal can slip in between msgget/shmget and
  * cleanup_queue/cleanup_segment and leave the object behind. */
 void signals_hold(void);

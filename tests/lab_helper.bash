@@ -128,6 +128,8 @@ is_blocked_in() {
 	[ "$wchan" = 0 ] || [ "$wchan" = "$function" ]
 }
 
+is_stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+
 # ---- System V state, read from /proc/sysvipc inside the namespace ----
 
 # sysvipc msg|shm: the table without its header line.

@@ -136,7 +136,10 @@ start_chat_waiting() {
 
 @test "chat: messages carry the text without a NUL (msgsz = text length)" {
 	start_chat_waiting
+	# Stopped, the child is out of msgrcv, so the message has to be queued
+	# (msgsnd hands a message straight to a receiver waiting in msgrcv).
 	kill -STOP "$CHILD_PID"
+	wait_until "the child to stop" is_stopped "$CHILD_PID"
 	printf 'hello\n' >&"$CHAT_IN"
 	wait_until "the message to be queued" queue_field_is "$KEY" qnum 1
 	assert_equal "$(queue_field "$KEY" cbytes)" 5

@@ -247,6 +247,23 @@ recv_r_stopped_by() {
 	recv_r_stopped_by HUP 129
 }
 
+@test "typed-recv -r: a closed output pipe (SIGPIPE) removes the queue too" {
+	send 2:first
+	# Its stdout is a FIFO we read one line from, then close, like `| head -1`.
+	mkfifo "$BATS_TEST_TMPDIR/recv.out"
+	lab_bg recv typed-recv -k "$KEY" -r
+	exec {out}<"$BATS_TEST_TMPDIR/recv.out"
+	read -r -u "$out" line
+	exec {out}<&-
+	assert_equal "$line" "rcv rcv_ret=5, mtype=2, mtext=first"
+	RECV_PID=$(program_pid recv)
+	wait_until "typed-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+	send 2:second
+	wait_bg recv
+	assert_equal "$status" $((128 + 13))
+	queue_gone "$KEY"
+}
+
 @test "typed-recv without -r: SIGTERM leaves the queue and its messages" {
 	send 1:kept
 	start_recv_waiting
