@@ -48,6 +48,30 @@ void usage_bad_option(int getopt_result)
     usage_bad("unknown option -%c", optopt);
 }
 
+int parse_key_mode_options(int argc, char *argv[], key_t article_key,
+                           key_t *key, int *mode)
+{
+    const char *key_text = NULL;
+    int opt;
+
+    *mode = DEFAULT_MODE;
+    /* "+": stop at the first argument, so "-1:text" is an argument, not an
+     * option; ":": report a missing value as ':' rather than '?'. */
+    while ((opt = getopt(argc, argv, "+:k:m:h")) != -1) {
+        switch (opt) {
+        case 'k': key_text = optarg; break;
+        case 'm':
+            if (!parse_mode(optarg, mode))
+                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
+            break;
+        case 'h': usage_help();
+        default: usage_bad_option(opt);
+        }
+    }
+    *key = key_from_option_env_or(key_text, article_key);
+    return optind;
+}
+
 /* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
  * glibc (2.32 and later), so it is right for every errno on this system. */
 __attribute__((format(printf, 2, 0)))

@@ -33,6 +33,15 @@ _Noreturn void usage_bad(const char *fmt, ...)
  * usage_bad. */
 _Noreturn void usage_bad_option(int getopt_result);
 
+/* Objects are created owner-only unless -m says otherwise. */
+#define DEFAULT_MODE 0600
+
+/* For the programs whose options are just -k KEY, -m MODE and -h: parses
+ * them (bad usage exits 2), resolves the key as key_from_option_env_or does,
+ * and returns the index in argv of the first argument after the options. */
+int parse_key_mode_options(int argc, char *argv[], key_t article_key,
+                           key_t *key, int *mode);
+
 /* ---- errors (lab.c) ---- */
 
 /* A failed call: "PROG: WHAT: strerror text (ENAME)" on stderr, exit 1.

@@ -53,25 +53,13 @@ static void send_line(int msqid, const char *line, size_t len)
 
 int main(int argc, char *argv[])
 {
-    const char *key_text = NULL;
-    int mode = 0600;
-    int opt;
+    key_t key;
+    int mode;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:m:h")) != -1) {
-        switch (opt) {
-        case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
-        case 'h': usage_help();
-        default: usage_bad_option(opt);
-        }
-    }
-    if (optind < argc)
-        usage_bad("unexpected argument '%s'", argv[optind]);
-    key_t key = key_from_option_env_or(key_text, MSG_KEY);
+    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: chat-recv could never open that queue");
 

@@ -53,9 +53,13 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: it names no existing queue");
 
+    if (remove_queue)
+        signals_hold();
     int msqid = msgget(key, 0);
     if (msqid == -1)
         die("msgget key 0x%08x", (unsigned)key);
+    if (remove_queue)
+        cleanup_queue(msqid, ON_SIGNAL); /* -r: a signal must not skip it */
 
     struct msqid_ds ds;
     if (msgctl(msqid, IPC_STAT, &ds) == -1)
@@ -77,7 +81,10 @@ int main(int argc, char *argv[])
     print_time("last msgrcv time", ds.msg_rtime);
     print_time("last change time", ds.msg_ctime);
 
-    if (remove_queue && msgctl(msqid, IPC_RMID, NULL) == -1)
-        die("msgctl IPC_RMID queue %d", msqid);
+    if (remove_queue) {
+        if (msgctl(msqid, IPC_RMID, NULL) == -1)
+            die("msgctl IPC_RMID queue %d", msqid);
+        cleanup_forget();
+    }
     return 0;
 }

@@ -81,6 +81,8 @@ int main(int argc, char *argv[])
 
     /* Step 1: open the queue; no IPC_CREAT, so a missing one is ENOENT
      * instead of a new empty queue to wait on forever. */
+    if (remove_queue)
+        signals_hold(); /* until the queue is registered for removal */
     int msqid = msgget(key, 0);
     if (msqid == -1)
         die("msgget key 0x%08x", (unsigned)key);

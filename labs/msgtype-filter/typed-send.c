@@ -70,31 +70,19 @@ static bool split_argument(char *arg, long *type, const char **text)
 
 int main(int argc, char *argv[])
 {
-    const char *key_text = NULL;
-    int mode = 0600;
-    int opt;
+    key_t key;
+    int mode;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:m:h")) != -1) {
-        switch (opt) {
-        case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
-        case 'h': usage_help();
-        default: usage_bad_option(opt);
-        }
-    }
+    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
     /* Check every argument before the queue is touched. */
-    for (int i = optind; i < argc; i++) {
+    for (int i = first_arg; i < argc; i++) {
         long type;
         const char *text;
         if (!split_argument(argv[i], &type, &text))
             usage_bad("bad message '%s': expected TYPE:TEXT with TYPE a positive integer",
                       argv[i]);
     }
-    key_t key = key_from_option_env_or(key_text, MSG_KEY);
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: no other program could open that queue");
 
@@ -105,8 +93,8 @@ int main(int argc, char *argv[])
         die("msgget key 0x%08x", (unsigned)key);
 
     /* Step 2: write messages. */
-    if (optind < argc) {
-        for (int i = optind; i < argc; i++) {
+    if (first_arg < argc) {
+        for (int i = first_arg; i < argc; i++) {
             long type;
             const char *text;
             split_argument(argv[i], &type, &text);
