@@ -79,7 +79,7 @@ repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 	lab chat-send -k "$KEY" <<<'end' # a stale queue under $KEY
 	IPC_LAB_KEY=$KEY run --separate-stderr lab chat </dev/null
 	assert_failure 1
-	assert_equal "$stderr" "chat: msgget key $KEY_HEX (left by an earlier run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
+	assert_equal "$stderr" "chat: msgget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
@@ -88,7 +88,7 @@ repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 	run --separate-stderr lab chat -k "$KEY" <<<'exit'
 	assert_failure 1
 	assert_output ""
-	assert_equal "$stderr" "chat: msgget key $KEY_HEX (left by an earlier run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
+	assert_equal "$stderr" "chat: msgget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
 	# The stale queue is not ours: chat leaves it, with its messages.
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	# The command it names does remove it.
@@ -101,7 +101,7 @@ repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 	lab chat-send -k 752364 <<<'end'
 	run --separate-stderr lab chat </dev/null
 	assert_failure 1
-	assert_equal "$stderr" "chat: msgget key 0x000b7aec (left by an earlier run? remove it with: ipcrm -Q 0x000b7aec): File exists (EEXIST)"
+	assert_equal "$stderr" "chat: msgget key 0x000b7aec (in use, or left by a killed run? remove it with: ipcrm -Q 0x000b7aec): File exists (EEXIST)"
 	in_ns ipcrm -Q 0x000b7aec
 }
 

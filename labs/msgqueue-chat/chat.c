@@ -115,7 +115,8 @@ int main(int argc, char *argv[])
     signals_hold();
     int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
     if (msqid == -1 && errno == EEXIST)
-        die("msgget key 0x%08x (left by an earlier run? remove it with: ipcrm -Q 0x%08x)",
+        die("msgget key 0x%08x (in use, or left by a killed run? remove it with: "
+            "ipcrm -Q 0x%08x)",
             (unsigned)key, (unsigned)key);
     if (msqid == -1)
         die("msgget key 0x%08x", (unsigned)key);
