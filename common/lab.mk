@@ -10,11 +10,10 @@ COMMON := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 TOP    := $(abspath $(COMMON)/..)
 LAB    := $(notdir $(CURDIR))
 
-CC       ?= cc
-CFLAGS   ?= -O2 -g
-# The language and the warnings are part of the project, not a preference,
-# so they stay even when CFLAGS is replaced on the command line.
-LAB_CFLAGS := -std=c11 -Wall -Wextra -I$(COMMON)
+# The language, the warnings and the defaults live here, not in CFLAGS, so
+# they stay when CFLAGS is set on the command line; CFLAGS comes last, so
+# make CFLAGS=-O0 and make CFLAGS+=-fsanitize=address both do what they say.
+LAB_CFLAGS := -std=c11 -Wall -Wextra -O2 -g -I$(COMMON)
 COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
 
 .PHONY: all demo test clean
