@@ -6,6 +6,7 @@
 #     without one, they still pass, using keys no one else uses;
 #   - its own keys, $KEY and $KEY2;
 #   - `lab PROG ARGS...`: runs a lab program under timeout, in the namespace;
+#     `lab_tty PROG ARGS...` does the same on a pseudo-terminal;
 #   - `lab_bg [-i FILE] NAME PROG ARGS...`: the same in the background, stdout and
 #     stderr in $BATS_TEST_TMPDIR/NAME.out and NAME.err, pid in ${BG[NAME]};
 #   - a check at teardown that nothing is left running and no IPC object is
@@ -76,6 +77,14 @@ require_namespace() {
 in_ns() { "${NS_ENTER[@]}" "$@"; }
 
 lab() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}"; }
+
+# lab_tty PROG ARGS...: like lab, but the program's stdin and stdout are a
+# terminal (script(1) makes a pseudo-terminal and types our stdin into it).
+lab_tty() {
+	local command
+	command=$(printf '%q ' "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}")
+	timeout "$LAB_TIMEOUT" script -qec "$command" /dev/null
+}
 
 # lab_bg [-i FILE] NAME PROG ARGS...: stdin from FILE (default /dev/null).
 # The background shell opens FILE itself, so a FIFO's open does not block us.

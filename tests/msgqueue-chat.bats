@@ -285,6 +285,19 @@ recv_stopped_by() {
 	recv_stopped_by HUP 129
 }
 
+@test "chat-send: prompts only when stdin is a terminal" {
+	run --separate-stderr lab_tty chat-send -k "$KEY" <<<$'hello\nend'
+	assert_success
+	# The terminal echoes what is typed; the prompt comes once per line read.
+	assert_equal "$(grep -o 'Enter some text: ' <<<"$output" | wc -l)" 2
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_output $'You wrote: hello\nYou wrote: end'
+	# Piped, as in every other test here: no prompt at all.
+	run --separate-stderr lab chat-send -k "$KEY" <<<'end'
+	assert_output ""
+	lab chat-recv -k "$KEY"
+}
+
 # ---------------------------------------------------------------- usage
 
 @test "-h prints usage on stdout and exits 0" {

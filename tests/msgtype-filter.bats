@@ -31,6 +31,16 @@ stat_value() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+@test "typed-send: prompts only when stdin is a terminal" {
+	run --separate-stderr lab_tty typed-send -k "$KEY" <<<$'one\ntwo'
+	assert_success
+	assert_equal "$(grep -c '^Enter the message text:' <<<"${output//$'\r'/}")" 3
+	assert_line --partial "send mtype=2, mtext=two"
+	run --separate-stderr lab typed-send -k "$KEY" <<<'three'
+	assert_output "send mtype=1, mtext=three"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
 @test "typed-send: there is no end word; the end of input ends it" {
 	run --separate-stderr lab typed-send -k "$KEY" < <(printf 'end\nexit\nlast')
 	assert_success
