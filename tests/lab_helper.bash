@@ -15,6 +15,7 @@
 # with a deadline, and `wait` waits for a process to end.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # KEY_HEX, status...: set here, read by the tests
+# shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -105,6 +106,15 @@ lab_bg() {
 # The lab program's own pid: the child of timeout (nsenter execs it).
 program_pid() {
 	pgrep -P "${BG[$1]}" | head -n 1
+}
+
+# lab_bg_receiving NAME PROG ARGS...: lab_bg, then wait until the program
+# is blocked in msgrcv; its pid in $PROGRAM_PID.
+lab_bg_receiving() {
+	lab_bg "$@"
+	wait_until "$2 to start" program_pid "$1"
+	PROGRAM_PID=$(program_pid "$1")
+	wait_until "$2 to block in msgrcv" is_blocked_in "$PROGRAM_PID" do_msgrcv
 }
 
 # wait_bg NAME: wait for a background program; its exit status in $status.
@@ -206,7 +216,16 @@ lab_teardown() {
 	fi
 }
 
-# ---- assertions on files written by background programs ----
+# ---- assertions ----
+
+# assert_bad_usage PROG ARGS...: exit 2, nothing on stdout, usage on stderr.
+assert_bad_usage() {
+	run --separate-stderr lab "$@" </dev/null
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"usage: $1 "* ]] || fail "$*: no usage on stderr: $stderr"
+}
+
 
 # assert_file_lines FILE LINE...: FILE holds exactly these lines.
 assert_file_lines() {

@@ -193,11 +193,9 @@ chat_stopped_by() {
 }
 
 start_recv_waiting() {
-	lab_bg recv chat-recv -k "$KEY" "$@"
-	wait_until "chat-recv to start" program_pid recv
-	RECV_PID=$(program_pid recv)
-	wait_until "chat-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
-	wait_until "the queue" queue_exists "$KEY"
+	lab_bg_receiving recv chat-recv -k "$KEY" "$@"
+	RECV_PID=$PROGRAM_PID
+	queue_exists "$KEY"
 }
 
 @test "chat-recv first, then chat-send: the reader waits for messages" {
@@ -315,18 +313,14 @@ recv_stopped_by() {
 	for prog in chat chat-send chat-recv; do
 		for args in "-z" "-k" "-k zz" "-k 12x" "-k 0x" "-m 0999" "-m rw" "extra"; do
 			# shellcheck disable=SC2086 # split the arguments on purpose
-			run --separate-stderr lab "$prog" $args </dev/null
-			assert_failure 2
-			assert_output ""
-			[[ $stderr == *"usage: $prog "* ]] || fail "$prog $args: no usage on stderr: $stderr"
+			assert_bad_usage "$prog" $args
 		done
 	done
 	IPC_LAB_KEY=junk run --separate-stderr lab chat-send </dev/null
 	assert_failure 2
 	[[ $stderr == "chat-send: bad key 'junk' from IPC_LAB_KEY"* ]] || fail "stderr: $stderr"
 	for prog in chat-send chat-recv; do
-		run --separate-stderr lab "$prog" -k 0 </dev/null
-		assert_failure 2
+		assert_bad_usage "$prog" -k 0
 	done
 	assert_equal "$(sysvipc msg | awk -v a="$KEY" '$1 == a || $1 == 0' | wc -l)" 0
 }

@@ -219,10 +219,8 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 }
 
 start_recv_waiting() {
-	lab_bg recv typed-recv -k "$KEY" "$@"
-	wait_until "typed-recv to start" program_pid recv
-	RECV_PID=$(program_pid recv)
-	wait_until "typed-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+	lab_bg_receiving recv typed-recv -k "$KEY" "$@"
+	RECV_PID=$PROGRAM_PID
 }
 
 @test "typed-recv: blocks until a message of its type arrives" {
@@ -361,25 +359,18 @@ recv_r_stopped_by() {
 	for prog in typed-send typed-recv queue-stat; do
 		for args in "-z" "-k" "-k zz" "-k 0" "-k 1e3"; do
 			# shellcheck disable=SC2086 # split the arguments on purpose
-			run --separate-stderr lab "$prog" $args </dev/null
-			assert_failure 2
-			assert_output ""
-			[[ $stderr == *"usage: $prog "* ]] || fail "$prog $args: no usage on stderr: $stderr"
+			assert_bad_usage "$prog" $args
 		done
 	done
 	for args in "-t x" "-t 1.5" "-t" "-b -1" "-b x" "-c 0" "-c -2" "-x -t 0" "-x -t -2" "extra" "-m 0600"; do
 		# shellcheck disable=SC2086
-		run --separate-stderr lab typed-recv -k "$KEY" $args
-		assert_failure 2
-		assert_output ""
+		assert_bad_usage typed-recv -k "$KEY" $args
 	done
 	for args in "-m 8" "-m x" "-m 01000"; do
 		# shellcheck disable=SC2086
-		run --separate-stderr lab typed-send -k "$KEY" $args 1:x
-		assert_failure 2
+		assert_bad_usage typed-send -k "$KEY" $args 1:x
 	done
-	run --separate-stderr lab queue-stat -k "$KEY" extra
-	assert_failure 2
+	assert_bad_usage queue-stat -k "$KEY" extra
 	# The queue was not read, written, or removed.
 	assert_equal "$(queue_field "$KEY" qnum)" 1
 	assert_equal "$(queue_field "$KEY" lrpid)" 0
