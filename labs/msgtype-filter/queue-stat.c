@@ -26,9 +26,10 @@ static const char usage_text[] =
 static void print_time(const char *name, time_t t)
 {
     char text[32] = "never";
+    struct tm *tm = localtime(&t);
 
-    if (t != 0)
-        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", localtime(&t));
+    if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
+        snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
     printf("%s: %s\n", name, text);
 }
 
