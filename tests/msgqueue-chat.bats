@@ -160,8 +160,10 @@ chat_stopped_by() {
 	exec {CHAT_IN}>&-
 	assert_equal "$status" "$code"
 	queue_gone "$KEY"
-	# The child, left with no queue, ends too.
+	# The child, left with no queue, ends too, and says why.
 	wait_until "the child to end" test ! -e "/proc/$CHILD_PID"
+	run cat "$BATS_TEST_TMPDIR/chat.err"
+	assert_output --regexp '^chat: msgrcv queue [0-9]+: Identifier removed \(EIDRM\)$'
 }
 
 @test "chat: SIGTERM while blocked removes the queue" {

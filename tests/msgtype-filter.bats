@@ -272,6 +272,16 @@ recv_r_stopped_by() {
 	queue_gone "$KEY"
 }
 
+@test "typed-recv: a queue removed under a blocked reader is EIDRM, exit 1" {
+	send 1:x
+	start_recv_waiting
+	in_ns ipcrm -Q "$KEY_HEX"
+	wait_bg recv
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/recv.err"
+	assert_output --regexp '^typed-recv: msgrcv queue [0-9]+: Identifier removed \(EIDRM\)$'
+}
+
 @test "typed-recv without -r: SIGTERM leaves the queue and its messages" {
 	send 1:kept
 	start_recv_waiting
