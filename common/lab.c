@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *lab_name = "lab";
+static const char *lab_name = "lab"; /* as it appears in messages */
 static const char *usage_text = "";
 
 void lab_init(const char *text)
@@ -94,17 +94,6 @@ void die(const char *fmt, ...)
     va_end(ap);
     cleanup_after_error();
     exit(1);
-}
-
-void warn_errno(const char *fmt, ...)
-{
-    int err = errno;
-    va_list ap;
-
-    va_start(ap, fmt);
-    print_errno_line(err, fmt, ap);
-    va_end(ap);
-    errno = err;
 }
 
 /* strtoll with every failure caught: empty text, trailing junk, overflow. */

@@ -48,9 +48,6 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
  * WHAT names the call and the object, e.g. die("msgget key 0x%08x", key). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The same line without exiting, for a failure the program survives. */
-void warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* ---- parsing (lab.c); each returns false on junk, never guesses ---- */
 
 /* The System V key: -k TEXT when given (pass NULL if not), else the
@@ -113,8 +110,5 @@ void cleanup_forget(void);
 
 /* For die(): remove what was registered with ON_ERROR. */
 void cleanup_after_error(void);
-
-/* The program's name, as it prints it in messages. */
-extern const char *lab_name;
 
 #endif

@@ -4,7 +4,7 @@
 #   - its own private IPC namespace when `unshare -i` (or `unshare -r -i`)
 #     works here, so tests cannot see each other's queues nor the machine's;
 #     without one, they still pass, using keys no one else uses;
-#   - its own keys, $KEY and $KEY2;
+#   - its own key, $KEY ($KEY_HEX in hex);
 #   - `lab PROG ARGS...`: runs a lab program under timeout, in the namespace;
 #     `lab_tty PROG ARGS...` does the same on a pseudo-terminal;
 #   - `lab_bg [-i FILE] NAME PROG ARGS...`: the same in the background, stdout and
@@ -30,9 +30,8 @@ declare -gA BG=()
 # lab_setup LAB: call from setup() with the lab's folder name.
 lab_setup() {
 	LAB_DIR="$TOP/labs/$1"
-	# Keys from this test's own process id: unique among running tests.
-	KEY=$((0x10000000 + 2 * BASHPID))
-	KEY2=$((KEY + 1))
+	# A key from this test's own process id: unique among running tests.
+	KEY=$((0x10000000 + BASHPID))
 	KEY_HEX=$(printf '0x%08x' "$KEY")
 	unset IPC_LAB_KEY
 	NS_PID=
@@ -173,15 +172,14 @@ queue_exists() { queue_field "$1" key >/dev/null; }
 queue_gone() { ! queue_exists "$1"; }
 
 # The objects this test can be blamed for: all of them in its namespace,
-# else those under its own keys.
+# else those under its own key.
 own_objects() {
 	local kind
 	for kind in msg shm; do
 		if have_namespace; then
 			sysvipc "$kind" | awk -v k="$kind" '{ print k, $1, $2 }'
 		else
-			sysvipc "$kind" | awk -v k="$kind" -v a="$KEY" -v b="$KEY2" \
-				'$1 == a || $1 == b { print k, $1, $2 }'
+			sysvipc "$kind" | awk -v k="$kind" -v a="$KEY" '$1 == a { print k, $1, $2 }'
 		fi
 	done
 }
@@ -215,6 +213,9 @@ lab_teardown() {
 		return 1
 	fi
 }
+
+# repeat CHAR N: a string of N copies of CHAR.
+repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 
 # ---- assertions ----
 

@@ -8,8 +8,6 @@ load lab_helper
 setup() { lab_setup msgqueue-chat; }
 teardown() { lab_teardown; }
 
-# A line of N copies of a character.
-repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 
 # ---------------------------------------------------------------- chat
 

@@ -8,7 +8,6 @@ load lab_helper
 setup() { lab_setup msgtype-filter; }
 teardown() { lab_teardown; }
 
-repeat() { printf "%${2}s" '' | tr ' ' "$1"; }
 
 # send TYPE:TEXT...: fill the test's queue, quietly.
 send() { lab typed-send -k "$KEY" "$@" >/dev/null; }
