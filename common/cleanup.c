@@ -2,14 +2,16 @@
  *
  * A message queue or a shared memory segment outlives the process that made
  * it (it is "kernel persistent"), so a program that owns one must remove it
- * even when Ctrl-C, kill, a closed terminal or a closed pipe stops it.  The handler below
- * does only async-signal-safe work: it reads a small fixed table, makes the
- * msgctl/shmctl(IPC_RMID) system calls, and re-raises the signal so the
- * parent shell still sees "killed by SIGTERM".
+ * even when Ctrl-C, kill, a closed terminal or a closed pipe stops it.  The
+ * handlers below do only async-signal-safe work: they read a small fixed
+ * table and make the msgctl/shmctl(IPC_RMID) system calls; the stop handler
+ * then re-raises the signal so the parent shell still sees "killed by
+ * SIGTERM".  These are the only IPC calls in common/.
  */
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/msg.h>
@@ -28,9 +30,11 @@ enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
 
 static struct owned_object owned[MAX_OBJECTS];
 static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
+static volatile sig_atomic_t child_ended;
 /* The contract's three, and SIGPIPE: `./chat-recv | head -1` must not leave
  * the queue behind when head goes away. */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+enum { N_STOP_SIGNALS = sizeof stop_signals / sizeof stop_signals[0] };
 
 static void remove_owned(int when)
 {
@@ -62,7 +66,7 @@ static sigset_t stop_set(void)
     sigset_t set;
 
     sigemptyset(&set);
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+    for (int i = 0; i < N_STOP_SIGNALS; i++)
         sigaddset(&set, stop_signals[i]);
     return set;
 }
@@ -75,30 +79,45 @@ void signals_hold(void)
         die("sigprocmask");
 }
 
+/* A signal ignored when the program started stays ignored: whoever ran us
+ * with nohup, or from a shell with trap '' HUP, asked for that.  So the
+ * dispositions are read once, before our first handler replaces any. */
 static void install_handlers(void)
 {
-    struct sigaction sa = { .sa_handler = on_stop_signal };
+    static bool installed;
+    struct sigaction sa = { .sa_handler = on_stop_signal }, old;
 
+    if (installed)
+        return;
     sa.sa_mask = stop_set(); /* one removal at a time */
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+    for (int i = 0; i < N_STOP_SIGNALS; i++) {
+        if (sigaction(stop_signals[i], NULL, &old) == -1)
+            die("sigaction");
+        if (old.sa_handler == SIG_IGN)
+            continue;
         if (sigaction(stop_signals[i], &sa, NULL) == -1)
             die("sigaction");
+    }
+    installed = true;
 }
 
 static void add_owned(int kind, int id, int when)
 {
     sigset_t set = stop_set();
+    int i;
 
     install_handlers();
     owner_pid = getpid();
-    for (int i = 0; i < MAX_OBJECTS; i++) {
-        if (owned[i].kind == 0) {
-            owned[i].id = id;
-            owned[i].when = when;
-            owned[i].kind = kind; /* last: the slot is complete when seen */
-            break;
-        }
+    for (i = 0; i < MAX_OBJECTS && owned[i].kind != 0; i++)
+        continue;
+    if (i == MAX_OBJECTS) {
+        /* A lab that owns more objects needs a bigger table: say so. */
+        errno = ENOSPC;
+        die("cleanup: more than %d objects to remove", MAX_OBJECTS);
     }
+    owned[i].id = id;
+    owned[i].when = when;
+    owned[i].kind = kind; /* last: the slot is complete when seen */
     if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
         die("sigprocmask");
 }
@@ -123,4 +142,34 @@ void cleanup_forget(void)
 void cleanup_after_error(void)
 {
     remove_owned(ON_ERROR);
+}
+
+/* SIGCHLD: the child has ended.  Removing the objects here, in the handler,
+ * leaves no window: a msgsnd that blocks just after the child died still
+ * fails, because the queue is already gone (a flag checked before msgsnd
+ * could be set just after the check, and the send would wait forever). */
+static void on_child_exit(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    child_ended = 1;
+    remove_owned(ON_CHILD_EXIT);
+    errno = saved;
+}
+
+void watch_child_exit(void)
+{
+    /* No SA_RESTART: a blocked read or msgsnd returns EINTR.  SA_NOCLDSTOP:
+     * a child stopped with Ctrl-Z or SIGSTOP has not ended. */
+    struct sigaction sa = { .sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP };
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGCHLD, &sa, NULL) == -1)
+        die("sigaction SIGCHLD");
+}
+
+bool child_has_ended(void)
+{
+    return child_ended;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* program_invocation_short_name, strerrorname_np */
 #include "lab.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -13,12 +14,36 @@
 
 static const char *lab_name = "lab"; /* as it appears in messages */
 static const char *usage_text = "";
+static bool dying;                    /* die() has already said why */
+
+/* At exit: write what stdout still holds, and close it, checked.  Without
+ * this, `prog >/dev/full` would exit 0 having written nothing.  When die()
+ * is on its way out, one error line is enough: stay quiet. */
+static void close_stdout(void)
+{
+    errno = 0;
+    bool failed = fflush(stdout) == EOF || ferror(stdout);
+
+    /* fclose also reports an error of the last write (NFS, a full pipe...). */
+    if (fclose(stdout) == EOF)
+        failed = true;
+    if (failed && !dying) {
+        int err = errno != 0 ? errno : EIO; /* an earlier write's error */
+        fprintf(stderr, "%s: write standard output: %s (%s)\n", lab_name,
+                strerror(err), strerrorname_np(err) ? strerrorname_np(err) : "unknown errno");
+        _exit(1); /* exit() may not be called again from an atexit handler */
+    }
+}
 
 void lab_init(const char *text)
 {
     lab_name = program_invocation_short_name;
     usage_text = text;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (atexit(close_stdout) != 0) {
+        errno = ENOMEM;
+        die("atexit");
+    }
 }
 
 void usage_help(void)
@@ -89,6 +114,7 @@ void die(const char *fmt, ...)
     int err = errno;
     va_list ap;
 
+    dying = true;
     va_start(ap, fmt);
     print_errno_line(err, fmt, ap);
     va_end(ap);
@@ -96,12 +122,45 @@ void die(const char *fmt, ...)
     exit(1);
 }
 
-/* strtoll with every failure caught: empty text, trailing junk, overflow. */
-static bool parse_integer(const char *text, int base, long long *value)
+/* Where the key came from: the article's default is the one other students
+ * on a shared machine use too. */
+static bool key_is_default;
+
+/* The common part of die_msgget and die_shmget. */
+_Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
+{
+    unsigned k = (unsigned)key;
+    const char *own_key = key_is_default
+        ? "; or choose a key of your own with -k KEY or IPC_LAB_KEY" : "";
+
+    if (errno == EEXIST)
+        die("%s key 0x%08x (in use, or left by a killed run? remove it with: "
+            "ipcrm -%c 0x%08x%s)", call, k, ipcrm_option, k, own_key);
+    if (errno == EACCES && key_is_default)
+        die("%s key 0x%08x (owned by another user? choose a key of your own "
+            "with -k KEY or IPC_LAB_KEY)", call, k);
+    if (errno == EACCES)
+        die("%s key 0x%08x (owned by another user, or its mode does not let you in)",
+            call, k);
+    die("%s key 0x%08x", call, k);
+}
+
+void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
+void die_shmget(key_t key) { die_get("shmget", 'M', key); }
+
+/* strtoll with every failure caught: empty text, trailing junk, overflow,
+ * and what strtoll would quietly skip or allow: leading blanks, a '+', and a
+ * '-' unless negative numbers are meaningful (allow_minus). */
+static bool parse_integer(const char *text, int base, bool allow_minus, long long *value)
 {
     char *end;
+    const char *digits = text;
 
-    if (text == NULL || *text == '\0')
+    if (text == NULL)
+        return false;
+    if (allow_minus && *digits == '-')
+        digits++;
+    if (!isdigit((unsigned char)*digits))
         return false;
     errno = 0;
     *value = strtoll(text, &end, base);
@@ -118,10 +177,11 @@ key_t key_from_option_env_or(const char *option_text, key_t article_key)
         text = getenv("IPC_LAB_KEY");
         from = "IPC_LAB_KEY";
     }
+    key_is_default = text == NULL;
     if (text == NULL)
         return article_key;
     /* A key is 32 bits; ipcs shows it unsigned, so 0xdeadbeef is welcome. */
-    if (!parse_integer(text, 0, &v) || v < INT32_MIN || v > UINT32_MAX)
+    if (!parse_integer(text, 0, false, &v) || v > UINT32_MAX)
         usage_bad("bad key '%s' from %s: expected a number such as 752364, "
                   "0x121212 or 041375", text, from);
     return (key_t)(uint32_t)v;
@@ -131,7 +191,7 @@ bool parse_mode(const char *text, int *mode)
 {
     long long v;
 
-    if (!parse_integer(text, 8, &v) || v < 0 || v > 0777)
+    if (!parse_integer(text, 8, false, &v) || v > 0777)
         return false;
     *mode = (int)v;
     return true;
@@ -141,7 +201,7 @@ bool parse_long(const char *text, long min, long max, long *value)
 {
     long long v;
 
-    if (!parse_integer(text, 10, &v) || v < min || v > max)
+    if (!parse_integer(text, 10, min < 0, &v) || v < min || v > max)
         return false;
     *value = (long)v;
     return true;
@@ -154,6 +214,11 @@ ssize_t read_line(FILE *in, char **line, size_t *capacity)
     errno = 0;
     len = getline(line, capacity, in);
     if (len == -1) {
+        if (ferror(in) && errno == EINTR) {
+            clearerr(in); /* a handler without SA_RESTART: the caller decides */
+            errno = EINTR;
+            return -1;
+        }
         if (ferror(in))
             die("read standard input");
         return -1; /* end of input */
@@ -161,6 +226,25 @@ ssize_t read_line(FILE *in, char **line, size_t *capacity)
     if (len > 0 && (*line)[len - 1] == '\n')
         (*line)[--len] = '\0';
     return len;
+}
+
+static bool prompts_wanted(void)
+{
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+void prompt(const char *text)
+{
+    if (!prompts_wanted())
+        return;
+    fputs(text, stdout);
+    check_stdout(NULL); /* also flushes: the prompt has no newline */
+}
+
+void prompt_end_of_input(void)
+{
+    if (prompts_wanted())
+        putchar('\n');
 }
 
 bool starts_with(const char *text, size_t len, const char *word)
@@ -188,4 +272,13 @@ void print_text_line(const char *prefix, const char *text, size_t len)
     fputs(prefix, stdout);
     fwrite(text, 1, len, stdout);
     fputc('\n', stdout);
+}
+
+void check_stdout(const char *lost)
+{
+    if (fflush(stdout) != EOF && !ferror(stdout))
+        return;
+    if (lost != NULL)
+        die("write standard output (%s)", lost);
+    die("write standard output");
 }

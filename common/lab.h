@@ -1,9 +1,11 @@
 /* lab.h - the small, boring helpers every ipc-labs program shares.
  *
- * Nothing here makes an IPC call: msgget, msgsnd, shmat and friends stay in
- * the labs, where the lesson is.  What lives here is the plumbing a careful
- * program needs around them: error messages, option parsing, removing what
- * the program owns when a signal stops it, and reading lines of any length.
+ * The lesson's calls (msgget, msgsnd, shmat, mmap...) stay in the labs, where
+ * a student reads them.  What lives here is the plumbing a careful program
+ * needs around them: error messages, option parsing, checked output, reading
+ * lines of any length, and removing what the program owns when a signal
+ * stops it.  That last part does make IPC calls of its own: cleanup.c calls
+ * msgctl/shmctl(IPC_RMID) from a signal handler (see its comment).
  */
 #ifndef IPC_LABS_LAB_H
 #define IPC_LABS_LAB_H
@@ -14,9 +16,11 @@
 
 /* ---- start-up and usage (lab.c) ---- */
 
-/* Call first in main: remembers the usage text for -h and bad usage, and
- * line-buffers stdout so each result line is written as it happens, even
- * into a pipe, and none is lost when a grader kills the program. */
+/* Call first in main: remembers the usage text for -h and bad usage,
+ * line-buffers stdout so each result line is written as it happens (even into
+ * a pipe, and none is lost when a grader kills the program), and arranges
+ * that at exit stdout is flushed and closed, checked: a failed final write
+ * exits 1 with one error line, never 0. */
 void lab_init(const char *usage_text);
 
 /* -h: print the usage text to stdout and exit 0. */
@@ -48,26 +52,48 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
  * WHAT names the call and the object, e.g. die("msgget key 0x%08x", key). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* die() after a failed msgget/shmget on key, with what to do in WHAT:
+ *   EEXIST  "msgget key 0x... (in use, or left by a killed run? remove it
+ *           with: ipcrm -Q 0x...)" (ipcrm -M for a segment);
+ *   EACCES  "(owned by another user? ...)";
+ * and when the key is the article's default (no -k, no IPC_LAB_KEY), both
+ * add "choose a key of your own with -k KEY or IPC_LAB_KEY": on a shared lab
+ * machine another student may hold the article's key.  Other errors are
+ * plain die("msgget key 0x..."). */
+_Noreturn void die_msgget(key_t key);
+_Noreturn void die_shmget(key_t key);
+
 /* ---- parsing (lab.c); each returns false on junk, never guesses ---- */
 
 /* The System V key: -k TEXT when given (pass NULL if not), else the
  * environment variable IPC_LAB_KEY, else the article's key.  Numbers are read
- * with strtol base 0 (752364, 0x121212, 041375).  Junk in either place is bad
- * usage and exits 2 with a message naming where it came from. */
+ * with strtol base 0 (752364, 0x121212, 041375); no sign, no blank.  Junk in
+ * either place is bad usage and exits 2 with a message naming where it came
+ * from. */
 key_t key_from_option_env_or(const char *option_text, key_t article_key);
 
-/* A permission mode in octal, 0 to 0777 ("0600", "666"). */
+/* A permission mode: octal digits only, 0 to 0777 ("0600", "666"). */
 bool parse_mode(const char *text, int *mode);
 
-/* A decimal integer in [min, max], the whole text and nothing else. */
+/* A decimal integer in [min, max]: digits only, with a leading '-' accepted
+ * only when min is negative.  No blank, no '+', no trailing junk. */
 bool parse_long(const char *text, long min, long max, long *value);
 
 /* ---- input and output (lab.c) ---- */
 
 /* Read one line of any length from in, without its newline, into *line
  * (grown as needed, free it at the end).  Returns its length, or -1 at end of
- * input.  A read error is reported with die(). */
+ * input, or -1 with errno EINTR when a signal handler installed without
+ * SA_RESTART interrupted the read (see watch_child_exit).  A read error is
+ * reported with die(). */
 ssize_t read_line(FILE *in, char **line, size_t *capacity);
+
+/* Prompts are for a person: printed (and flushed) only when stdin and stdout
+ * are both terminals, so results sent to a file or a pipe never mix with
+ * them.  prompt_end_of_input() ends the prompt's line when input ends at a
+ * prompt (Ctrl-D), so the shell's next prompt starts on a line of its own. */
+void prompt(const char *text);
+void prompt_end_of_input(void);
 
 /* How many bytes of text[0..len) to put in the next message of at most
  * capacity bytes.  A text longer than one message goes out as several; the
@@ -84,15 +110,24 @@ bool starts_with(const char *text, size_t len, const char *word);
  * and may hold any byte), then a newline. */
 void print_text_line(const char *prefix, const char *text, size_t len);
 
+/* Call after printing a result line, before taking more data off a queue or
+ * segment: if stdout could not take it (a full disk, a closed pipe with
+ * SIGPIPE ignored), stop at once with
+ *     "PROG: write standard output (LOST): strerror text (ENAME)", exit 1,
+ * LOST saying what was in hand and is now gone ("1 message taken off the
+ * queue was not printed"), or without the parenthesis when lost is NULL. */
+void check_stdout(const char *lost);
+
 /* ---- removing what the program owns (cleanup.c) ---- */
 
 /* When a registered object is removed by the cleanup code. */
 enum cleanup_when {
-    ON_SIGNAL = 1,  /* SIGINT, SIGTERM, SIGHUP or SIGPIPE stopped the program */
-    ON_ERROR  = 2,  /* the program gave up through die() */
+    ON_SIGNAL     = 1, /* SIGINT, SIGTERM, SIGHUP or SIGPIPE stopped the program */
+    ON_ERROR      = 2, /* the program gave up through die() */
+    ON_CHILD_EXIT = 4, /* the child forked after watch_child_exit() ended */
 };
 
-/* Block those four signals until the object about to be created is
+/* Block the stop signals until the object about to be created is
  * registered, so that no signal can slip in between msgget/shmget and
  * cleanup_queue/cleanup_segment and leave the object behind. */
 void signals_hold(void);
@@ -100,8 +135,10 @@ void signals_hold(void);
 /* Remove this queue (segment) when the program is stopped as `when` says.
  * Only the registering process removes it: a forked child inherits the list
  * but never acts on it.  Installs the signal handlers and releases the
- * signals held by signals_hold().  The normal path is the lab's own
- * msgctl(IPC_RMID) in main, followed by cleanup_forget(). */
+ * signals held by signals_hold().  A stop signal that was ignored when the
+ * program started (nohup, a shell's trap '' HUP) stays ignored.  The normal
+ * path is the lab's own msgctl/shmctl(IPC_RMID) in main, followed by
+ * cleanup_forget().  More than 4 objects is a bug, reported with die(). */
 void cleanup_queue(int msqid, int when);
 void cleanup_segment(int shmid, int when);
 
@@ -110,5 +147,15 @@ void cleanup_forget(void);
 
 /* For die(): remove what was registered with ON_ERROR. */
 void cleanup_after_error(void);
+
+/* Call before fork() in a parent that feeds its child: installs a SIGCHLD
+ * handler (SA_NOCLDSTOP, no SA_RESTART) that notes the child's end and
+ * removes at once what was registered ON_CHILD_EXIT.  Whenever the child
+ * dies, a msgsnd blocked on the full queue then fails (EIDRM) instead of
+ * waiting forever, and a blocked read of stdin returns EINTR. */
+void watch_child_exit(void);
+
+/* True once the watched child has ended (exited or killed). */
+bool child_has_ended(void);
 
 #endif

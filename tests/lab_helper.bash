@@ -12,7 +12,9 @@
 #   - a check at teardown that nothing is left running and no IPC object is
 #     left behind: a leak fails the test.
 # No test orders processes with a fixed sleep: `wait_until` polls a condition
-# with a deadline, and `wait` waits for a process to end.
+# with a deadline, `wait_for NAME` does the same but fails at once if the
+# background program NAME has ended, and `wait_bg` waits for it to end.
+# A failing assertion prints at most the first and last lines of long output.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # KEY_HEX, status...: set here, read by the tests
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
@@ -20,6 +22,23 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+
+# bats-support prints every failure message through batslib_err: cap it, so
+# that a program spewing thousands of lines fails in a screenful.
+FAIL_LINES=${FAIL_LINES:-40}
+batslib_err() {
+	local text
+	if (($# > 0)); then text=$(printf '%s\n' "$@"); else text=$(cat -); fi
+	awk -v max="$FAIL_LINES" '
+		{ line[NR] = $0 }
+		END {
+			if (NR <= max) { for (i = 1; i <= NR; i++) print line[i]; exit }
+			half = int(max / 2)
+			for (i = 1; i <= half; i++) print line[i]
+			printf "  ... %d lines cut ...\n", NR - 2 * half
+			for (i = NR - half + 1; i <= NR; i++) print line[i]
+		}' <<<"$text" >&2
+}
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 LAB_TIMEOUT=${LAB_TIMEOUT:-10}   # seconds any one program may run
@@ -103,17 +122,19 @@ lab_bg() {
 }
 
 # The lab program's own pid: the child of timeout (nsenter execs it).
+# Fails (quietly) while there is none yet, or when NAME is not running.
 program_pid() {
-	pgrep -P "${BG[$1]}" | head -n 1
+	[ -n "${BG[$1]:-}" ] || return 1
+	pgrep -P "${BG[$1]}" | head -n 1 | grep .
 }
 
 # lab_bg_receiving NAME PROG ARGS...: lab_bg, then wait until the program
 # is blocked in msgrcv; its pid in $PROGRAM_PID.
 lab_bg_receiving() {
 	lab_bg "$@"
-	wait_until "$2 to start" program_pid "$1"
+	wait_for "$1" "$2 to start" program_pid "$1"
 	PROGRAM_PID=$(program_pid "$1")
-	wait_until "$2 to block in msgrcv" is_blocked_in "$PROGRAM_PID" do_msgrcv
+	wait_for "$1" "$2 to block in msgrcv" is_blocked_in "$PROGRAM_PID" do_msgrcv
 }
 
 # wait_bg NAME: wait for a background program; its exit status in $status.
@@ -129,7 +150,29 @@ wait_until() {
 	shift
 	until "$@"; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "gave up waiting for $what" >&2
+			echo "gave up waiting for $what (${WAIT_TIMEOUT}s)" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# wait_for NAME WHAT CMD...: wait_until, for a condition that only the
+# background program NAME can bring about: if NAME has ended, there is no
+# point in waiting; fail at once, with its status and its last words.
+wait_for() {
+	local name=$1 what=$2 deadline=$((SECONDS + WAIT_TIMEOUT)) code=0
+	shift 2
+	until "$@"; do
+		if ! kill -0 "${BG[$name]}" 2>/dev/null; then
+			wait "${BG[$name]}" || code=$?
+			unset "BG[$name]"
+			echo "waiting for $what: $name had already ended (status $code); its stderr:" >&2
+			head -n 5 "$BATS_TEST_TMPDIR/$name.err" | sed 's/^/  /' >&2
+			return 1
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "gave up waiting for $what (${WAIT_TIMEOUT}s); $name is still running" >&2
 			return 1
 		fi
 		sleep 0.02

@@ -99,7 +99,7 @@ teardown() { lab_teardown; }
 	lab chat-send -k 752364 <<<'end'
 	run --separate-stderr lab chat </dev/null
 	assert_failure 1
-	assert_equal "$stderr" "chat: msgget key 0x000b7aec (in use, or left by a killed run? remove it with: ipcrm -Q 0x000b7aec): File exists (EEXIST)"
+	assert_equal "$stderr" "chat: msgget key 0x000b7aec (in use, or left by a killed run? remove it with: ipcrm -Q 0x000b7aec; or choose a key of your own with -k KEY or IPC_LAB_KEY): File exists (EEXIST)"
 	in_ns ipcrm -Q 0x000b7aec
 }
 
@@ -109,12 +109,12 @@ start_chat_waiting() {
 	[ -p "$BATS_TEST_TMPDIR/in" ] || mkfifo "$BATS_TEST_TMPDIR/in"
 	lab_bg -i "$BATS_TEST_TMPDIR/in" chat chat -k "$KEY" "$@"
 	exec {CHAT_IN}>"$BATS_TEST_TMPDIR/in"
-	wait_until "chat to start" program_pid chat
+	wait_for chat "chat to start" program_pid chat
 	CHAT_PID=$(program_pid chat)
-	wait_until "chat's child" pgrep -P "$CHAT_PID"
+	wait_for chat "chat's child" pgrep -P "$CHAT_PID"
 	CHILD_PID=$(pgrep -P "$CHAT_PID")
-	wait_until "the child to block in msgrcv" is_blocked_in "$CHILD_PID" do_msgrcv
-	wait_until "the queue" queue_exists "$KEY"
+	wait_for chat "the child to block in msgrcv" is_blocked_in "$CHILD_PID" do_msgrcv
+	wait_for chat "the queue" queue_exists "$KEY"
 }
 
 @test "chat: the queue is created with mode 0600, or -m MODE" {
@@ -137,9 +137,9 @@ start_chat_waiting() {
 	# Stopped, the child is out of msgrcv, so the message has to be queued
 	# (msgsnd hands a message straight to a receiver waiting in msgrcv).
 	kill -STOP "$CHILD_PID"
-	wait_until "the child to stop" is_stopped "$CHILD_PID"
+	wait_for chat "the child to stop" is_stopped "$CHILD_PID"
 	printf 'hello\n' >&"$CHAT_IN"
-	wait_until "the message to be queued" queue_field_is "$KEY" qnum 1
+	wait_for chat "the message to be queued" queue_field_is "$KEY" qnum 1
 	assert_equal "$(queue_field "$KEY" cbytes)" 5
 	kill -CONT "$CHILD_PID"
 	exec {CHAT_IN}>&-
@@ -152,16 +152,17 @@ chat_stopped_by() {
 	local signal=$1 code=$2
 	start_chat_waiting
 	printf 'before the signal\n' >&"$CHAT_IN"
-	wait_until "the message to be printed" grep -q 'before the signal' "$BATS_TEST_TMPDIR/chat.out"
+	wait_for chat "the message to be printed" grep -q 'before the signal' "$BATS_TEST_TMPDIR/chat.out"
 	kill "-$signal" "$CHAT_PID"
 	wait_bg chat
 	exec {CHAT_IN}>&-
 	assert_equal "$status" "$code"
 	queue_gone "$KEY"
-	# The child, left with no queue, ends too, and says why.
+	# The child, left with no queue, ends too, and quietly: the queue was
+	# removed by its parent, there is nothing more to say.
 	wait_until "the child to end" test ! -e "/proc/$CHILD_PID"
 	run cat "$BATS_TEST_TMPDIR/chat.err"
-	assert_output --regexp '^chat: msgrcv queue [0-9]+: Identifier removed \(EIDRM\)$'
+	assert_output ""
 }
 
 @test "chat: SIGTERM while blocked removes the queue" {
@@ -174,6 +175,82 @@ chat_stopped_by() {
 
 @test "chat: SIGHUP while blocked removes the queue" {
 	chat_stopped_by HUP 129
+}
+
+@test "chat: a child killed by its closed output (| head -1) ends the chat, with one line" {
+	local codes
+	seq 100000 | lab chat -k "$KEY" 2>"$BATS_TEST_TMPDIR/err" | head -n 1 >"$BATS_TEST_TMPDIR/out" ||
+		true
+	codes=("${PIPESTATUS[@]}")
+	assert_file_lines "$BATS_TEST_TMPDIR/out" "new message: 1"
+	# 1, not 124: chat noticed its child's end instead of waiting for timeout.
+	assert_equal "${codes[1]}" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp '^chat: the child printing the messages \(pid [0-9]+\) was killed \(its output was closed\): Broken pipe \(SIGPIPE\)$'
+	queue_gone "$KEY"
+}
+
+@test "chat: a child killed while the parent waits on a full queue ends the chat" {
+	start_chat_waiting
+	kill -STOP "$CHILD_PID"
+	wait_for chat "the child to stop" is_stopped "$CHILD_PID"
+	# 100 lines of 255 bytes: more than msgmnb (16384) can hold.
+	for _ in $(seq 100); do repeat x 255; echo; done >&"$CHAT_IN"
+	wait_for chat "the parent to block in msgsnd" is_blocked_in "$CHAT_PID" do_msgsnd
+	kill -KILL "$CHILD_PID"
+	wait_bg chat
+	exec {CHAT_IN}>&-
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/chat.err"
+	assert_output --regexp '^chat: the child printing the messages \(pid [0-9]+\) was killed: Killed \(SIGKILL\)$'
+	queue_gone "$KEY"
+}
+
+@test "chat: a child killed while the parent waits for input ends the chat" {
+	start_chat_waiting
+	kill -TERM "$CHILD_PID"
+	wait_bg chat
+	exec {CHAT_IN}>&-
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/chat.err"
+	assert_output --regexp '^chat: the child printing the messages \(pid [0-9]+\) was killed: Terminated \(SIGTERM\)$'
+	queue_gone "$KEY"
+}
+
+@test "chat: a parent killed with SIGKILL takes its child with it (no orphan in msgrcv)" {
+	start_chat_waiting
+	kill -KILL "$CHAT_PID"
+	wait_bg chat
+	assert_equal "$status" $((128 + 9))
+	wait_until "the child to end" test ! -e "/proc/$CHILD_PID"
+	exec {CHAT_IN}>&-
+	# SIGKILL is the one way to leave the queue behind, as documented.
+	queue_exists "$KEY"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "chat: one failure, one line: an unreadable stdin is reported once" {
+	run --separate-stderr lab chat -k "$KEY" </
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "chat: read standard input: Is a directory (EISDIR)"
+	queue_gone "$KEY"
+}
+
+@test "chat: output that cannot be written is an error, exit 1, not a silent loss" {
+	run --separate-stderr bash -c 'printf "hi\nexit\n" | "$@" >/dev/full' _ \
+		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/chat" -k "$KEY"
+	assert_failure 1
+	assert_equal "$stderr" "chat: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	queue_gone "$KEY"
+}
+
+@test "chat: a line starting with 'exit' ends the chat after its first message" {
+	run --separate-stderr lab chat -k "$KEY" < <(printf 'exit'; repeat x 600; echo)
+	assert_success
+	assert_output "new message: exit$(repeat x 252)
+chat ended"
+	queue_gone "$KEY"
 }
 
 # ------------------------------------------------------- chat-send/recv
@@ -283,6 +360,53 @@ recv_stopped_by() {
 	recv_stopped_by HUP 129
 }
 
+@test "chat-recv: a SIGHUP ignored at start (nohup) stays ignored" {
+	in_ns true # the namespace holder is up
+	timeout "$LAB_TIMEOUT" env --ignore-signal=HUP "${NS_ENTER[@]}" "$LAB_DIR/chat-recv" -k "$KEY" \
+		</dev/null >"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
+	BG[recv]=$!
+	wait_for recv "chat-recv to start" program_pid recv
+	RECV_PID=$(program_pid recv)
+	wait_for recv "chat-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+	kill -HUP "$RECV_PID"
+	# Had SIGHUP killed it, the queue would be gone and this would create one.
+	lab chat-send -k "$KEY" <<<'still here'
+	wait_bg recv
+	assert_equal "$status" 0
+	assert_file_lines "$BATS_TEST_TMPDIR/recv.out" "You wrote: still here" "You wrote: end"
+	queue_gone "$KEY"
+}
+
+@test "chat-recv: output that cannot be written stops it; the rest stays queued" {
+	lab chat-send -k "$KEY" <<<$'one\ntwo\nend'
+	run --separate-stderr bash -c '"$@" >/dev/full' _ \
+		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/chat-recv" -k "$KEY"
+	assert_failure 1
+	assert_equal "$stderr" "chat-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	# "one" is lost, as the message says; "two" and "end" wait for a retry.
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_success
+	assert_output $'You wrote: two\nYou wrote: end'
+}
+
+@test "chat-recv: two receivers on one queue: the one left over says the queue was removed" {
+	lab_bg_receiving first chat-recv -k "$KEY"
+	lab_bg_receiving second chat-recv -k "$KEY"
+	lab chat-send -k "$KEY" <<<'end'
+	wait_bg first
+	local first=$status
+	wait_bg second
+	local second=$status
+	# Which one gets "end" is the kernel's choice; exactly one does.
+	assert_equal "$((first + second))" 1
+	local loser=first
+	[ "$first" -eq 0 ] && loser=second
+	run cat "$BATS_TEST_TMPDIR/$loser.err"
+	assert_output --regexp '^chat-recv: msgrcv queue [0-9]+ \(the queue was removed\): (Identifier removed \(EIDRM\)|Invalid argument \(EINVAL\))$'
+	queue_gone "$KEY"
+}
+
 @test "chat-send: prompts only when stdin is a terminal" {
 	run --separate-stderr lab_tty chat-send -k "$KEY" <<<$'hello\nend'
 	assert_success
@@ -294,6 +418,47 @@ recv_stopped_by() {
 	run --separate-stderr lab chat-send -k "$KEY" <<<'end'
 	assert_output ""
 	lab chat-recv -k "$KEY"
+}
+
+@test "chat-send: no prompt when stdout is not a terminal, even if stdin is" {
+	local command
+	command=$(printf '%q ' "${NS_ENTER[@]}" "$LAB_DIR/chat-send" -k "$KEY")
+	timeout "$LAB_TIMEOUT" script -qec "$command >$BATS_TEST_TMPDIR/out" /dev/null <<<'end' >/dev/null
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output ""
+	lab chat-recv -k "$KEY"
+}
+
+@test "chat-send: input ending at a prompt (Ctrl-D) ends the prompt's line" {
+	lab_tty chat-send -k "$KEY" < <(printf 'hello\n') >"$BATS_TEST_TMPDIR/tty"
+	# The second prompt met the end of input: a newline (CR LF on the
+	# terminal) follows it, so the shell's prompt starts on a line of its own.
+	run bash -c 'tail -c 19 "$1" | od -An -c | tr -s " "' _ "$BATS_TEST_TMPDIR/tty"
+	assert_output "$(printf 'Enter some text: \r\n' | od -An -c | tr -s ' ')"
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_output $'You wrote: hello\nYou wrote: end'
+}
+
+@test "the article's key taken by another user: the error says to choose a key of your own" {
+	require_namespace
+	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
+		skip "needs root to run the squatter and the student as two other users"
+	# nobody squats key 1234 (chat-send's default) with mode 0600 ...
+	in_ns runuser -u nobody -- "$LAB_DIR/chat-send" <<<'mine'
+	# ... and daemon, another ordinary user, meets it.
+	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat-recv"
+	assert_failure 1
+	assert_equal "$stderr" "chat-recv: msgget key 0x000004d2 (owned by another user? choose a key of your own with -k KEY or IPC_LAB_KEY): Permission denied (EACCES)"
+	# chat creates with IPC_EXCL: its default key squatted too.
+	in_ns runuser -u nobody -- "$LAB_DIR/chat-send" -k 752364 <<<'mine'
+	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat" </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "chat: msgget key 0x000b7aec (in use, or left by a killed run? remove it with: ipcrm -Q 0x000b7aec; or choose a key of your own with -k KEY or IPC_LAB_KEY): File exists (EEXIST)"
+	# With a key of its own, daemon is fine.
+	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat" -k "$KEY" <<<'exit'
+	assert_success
+	in_ns ipcrm -Q 0x000004d2
+	in_ns ipcrm -Q 0x000b7aec
 }
 
 # ---------------------------------------------------------------- usage
@@ -311,7 +476,8 @@ recv_stopped_by() {
 @test "bad usage: usage on stderr, exit 2, and no queue is created" {
 	local prog args
 	for prog in chat chat-send chat-recv; do
-		for args in "-z" "-k" "-k zz" "-k 12x" "-k 0x" "-m 0999" "-m rw" "extra"; do
+		for args in "-z" "-k" "-k zz" "-k 12x" "-k 0x" "-k +5" "-k -5" "-m 0999" "-m rw" "extra" \
+			"-m +600" "-m -0" "-m 0x1ff"; do
 			# shellcheck disable=SC2086 # split the arguments on purpose
 			assert_bad_usage "$prog" $args
 		done
@@ -321,6 +487,8 @@ recv_stopped_by() {
 	[[ $stderr == "chat-send: bad key 'junk' from IPC_LAB_KEY"* ]] || fail "stderr: $stderr"
 	for prog in chat-send chat-recv; do
 		assert_bad_usage "$prog" -k 0
+		assert_bad_usage "$prog" -m ' 600'
+		assert_bad_usage "$prog" -k ' 5'
 	done
 	assert_equal "$(sysvipc msg | awk -v a="$KEY" '$1 == a || $1 == 0' | wc -l)" 0
 }

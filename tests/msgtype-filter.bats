@@ -74,7 +74,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 @test "typed-send: malformed and non-positive types are bad usage, before any queue" {
 	local arg
 	for arg in 0:zero -1:negative x:letters 1x:junk :empty 1.5:float nocolon \
-		99999999999999999999:huge; do
+		99999999999999999999:huge ' 1:blank' +1:plus -0:minus-zero; do
 		run --separate-stderr lab typed-send -k "$KEY" 1:good "$arg"
 		assert_failure 2
 		assert_output ""
@@ -264,7 +264,7 @@ recv_r_stopped_by() {
 	exec {out}<&-
 	assert_equal "$line" "rcv rcv_ret=5, mtype=2, mtext=first"
 	RECV_PID=$(program_pid recv)
-	wait_until "typed-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
+	wait_for recv "typed-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
 	send 2:second
 	wait_bg recv
 	assert_equal "$status" $((128 + 13))
@@ -278,7 +278,44 @@ recv_r_stopped_by() {
 	wait_bg recv
 	assert_equal "$status" 1
 	run cat "$BATS_TEST_TMPDIR/recv.err"
-	assert_output --regexp '^typed-recv: msgrcv queue [0-9]+: Identifier removed \(EIDRM\)$'
+	assert_output --regexp '^typed-recv: msgrcv queue [0-9]+ \(the queue was removed\): Identifier removed \(EIDRM\)$'
+}
+
+@test "typed-recv: output that cannot be written stops it after one message; the rest stay queued" {
+	send 2:one 2:two 2:three
+	run --separate-stderr bash -c '"$@" >/dev/full' _ \
+		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/typed-recv" -k "$KEY" -n -r
+	assert_failure 1
+	assert_equal "$stderr" "typed-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	# -r removes only on exit 0: the queue and two messages are still there.
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	run --separate-stderr lab typed-recv -k "$KEY" -n -r
+	assert_output $'rcv rcv_ret=3, mtype=2, mtext=two\nrcv rcv_ret=5, mtype=2, mtext=three'
+}
+
+@test "typed-recv: a closed pipe with SIGPIPE ignored is EPIPE, exit 1, the rest stay queued" {
+	send 2:one 2:two 2:three
+	# A FIFO nobody reads any more: opened read-write first, so that the
+	# write end opens without blocking, then the read end is closed.
+	mkfifo "$BATS_TEST_TMPDIR/pipe"
+	run --separate-stderr bash -c '
+		trap "" PIPE # as a shell that ignores SIGPIPE
+		fifo=$1
+		shift
+		exec 7<>"$fifo" 8>"$fifo" 7<&-
+		"$@" >&8 8>&-' _ "$BATS_TEST_TMPDIR/pipe" \
+		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/typed-recv" -k "$KEY" -n
+	assert_failure 1
+	assert_equal "$stderr" "typed-recv: write standard output (1 message taken off the queue was not printed): Broken pipe (EPIPE)"
+	assert_equal "$(queue_field "$KEY" qnum)" 2
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+@test "typed-recv: -t accepts every long, LONG_MIN included (lowest type of all)" {
+	send 3:c 1:a
+	run --separate-stderr lab typed-recv -k "$KEY" -t -9223372036854775808 -n -r
+	assert_success
+	assert_output $'rcv rcv_ret=1, mtype=1, mtext=a\nrcv rcv_ret=1, mtype=3, mtext=c'
 }
 
 @test "typed-recv without -r: SIGTERM leaves the queue and its messages" {
@@ -371,15 +408,19 @@ recv_r_stopped_by() {
 			assert_bad_usage "$prog" $args
 		done
 	done
-	for args in "-t x" "-t 1.5" "-t" "-b -1" "-b x" "-c 0" "-c -2" "-x -t 0" "-x -t -2" "extra" "-m 0600"; do
+	for args in "-t x" "-t 1.5" "-t" "-t +2" "-t -9223372036854775809" "-b -1" "-b x" "-b +5" "-b -0" \
+		"-c 0" "-c -2" "-c +1" "-x -t 0" "-x -t -2" "extra" "-m 0600"; do
 		# shellcheck disable=SC2086
 		assert_bad_usage typed-recv -k "$KEY" $args
 	done
-	for args in "-m 8" "-m x" "-m 01000"; do
+	for args in "-m 8" "-m x" "-m 01000" "-m +600" "-m -0"; do
 		# shellcheck disable=SC2086
 		assert_bad_usage typed-send -k "$KEY" $args 1:x
 	done
 	assert_bad_usage queue-stat -k "$KEY" extra
+	assert_bad_usage typed-send -k "$KEY" -m ' 600' 1:x
+	assert_bad_usage typed-recv -k "$KEY" -b ' 5'
+	assert_bad_usage typed-recv -k "$KEY" -t ' 2'
 	# The queue was not read, written, or removed.
 	assert_equal "$(queue_field "$KEY" qnum)" 1
 	assert_equal "$(queue_field "$KEY" lrpid)" 0

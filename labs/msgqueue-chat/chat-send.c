@@ -67,21 +67,18 @@ int main(int argc, char *argv[])
      * program may come first.  chat-recv removes it, not us. */
     int msqid = msgget(key, IPC_CREAT | mode);
     if (msqid == -1)
-        die("msgget key 0x%08x", (unsigned)key);
+        die_msgget(key);
 
-    bool interactive = isatty(STDIN_FILENO);
     char *line = NULL;
     size_t capacity = 0;
 
     for (;;) {
-        if (interactive) {
-            printf("Enter some text: ");
-            fflush(stdout);
-        }
+        prompt("Enter some text: "); /* only on a terminal */
         ssize_t len = read_line(stdin, &line, &capacity);
         if (len == -1) {
             /* End of input: say "end" for the user, so chat-recv finishes
              * (the article's fgets loop resent the old buffer forever). */
+            prompt_end_of_input();
             send_line(msqid, END_WORD, strlen(END_WORD));
             break;
         }

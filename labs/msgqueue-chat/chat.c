@@ -14,9 +14,11 @@
 #include "lab.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,15 +46,28 @@ static const char usage_text[] =
 /* Step 2, the child: receive and print until a message starts with "exit".
  * Without MSG_NOERROR (the article passes it): a message too big for
  * body would be cut silently; here it is an E2BIG error instead. */
-static int receive_main(int msqid)
+static int receive_main(int msqid, pid_t parent)
 {
     msg_t msg;
 
+    /* If the parent is killed with SIGKILL, nobody would ever send "exit" or
+     * remove the queue: end with it instead of waiting in msgrcv forever.
+     * (If it died before this line, getppid() has changed already.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+        die("prctl PR_SET_PDEATHSIG");
+    if (getppid() != parent)
+        return 1;
+
     for (;;) {
         ssize_t n = msgrcv(msqid, &msg, MSG_SIZE, MSG_TYPE, 0);
+        /* The queue removed under us: only the parent removes it, and it has
+         * said why (or a signal stopped it), so one line is enough. */
+        if (n == -1 && (errno == EIDRM || errno == EINVAL))
+            return 1;
         if (n == -1)
             die("msgrcv queue %d", msqid);
         print_text_line("new message: ", msg.body, (size_t)n);
+        check_stdout("1 message taken off the queue was not printed");
         if (starts_with(msg.body, (size_t)n, END_WORD)) {
             printf("chat ended\n");
             return 0;
@@ -61,8 +76,10 @@ static int receive_main(int msqid)
 }
 
 /* Send one line, in as many messages as it needs.  msgsz is the text's
- * length: it never counts the type field, and no NUL is sent. */
-static void send_line(int msqid, const char *line, size_t len)
+ * length: it never counts the type field, and no NUL is sent.  Returns false
+ * when the child has ended: its SIGCHLD handler removed the queue, so
+ * msgsnd failed (EIDRM) instead of waiting forever on a full queue. */
+static bool send_line(int msqid, const char *line, size_t len)
 {
     msg_t msg = { .type = MSG_TYPE };
     size_t sent = 0;
@@ -70,19 +87,24 @@ static void send_line(int msqid, const char *line, size_t len)
     do {
         size_t piece = next_piece_length(line + sent, len - sent, MSG_SIZE, END_WORD);
         memcpy(msg.body, line + sent, piece);
-        if (msgsnd(msqid, &msg, piece, 0) == -1)
+        if (msgsnd(msqid, &msg, piece, 0) == -1) {
+            if (child_has_ended())
+                return false;
             die("msgsnd queue %d", msqid);
+        }
         sent += piece;
         /* A line starting with the end word ends the chat after its first
          * message, exactly where the child stops reading. */
         if (starts_with(line, len, END_WORD))
-            return;
+            return true;
     } while (sent < len);
+    return true;
 }
 
 /* Step 3, the parent: send each line until "exit".  At the end of input it
  * sends "exit" as if typed, so the child always ends (the article's scanf
- * loop spun forever there, and never consumed the newline). */
+ * loop spun forever there, and never consumed the newline).  It stops early
+ * if the child ends first (killed, or its output closed: `./chat | head -1`). */
 static void send_main(int msqid)
 {
     char *line = NULL;
@@ -90,13 +112,26 @@ static void send_main(int msqid)
     ssize_t len;
 
     while ((len = read_line(stdin, &line, &capacity)) != -1) {
-        send_line(msqid, line, (size_t)len);
-        if (starts_with(line, (size_t)len, END_WORD))
+        if (!send_line(msqid, line, (size_t)len) || starts_with(line, (size_t)len, END_WORD))
             break;
     }
-    if (len == -1)
+    /* len == -1: the end of input, or a read interrupted by SIGCHLD. */
+    if (len == -1 && !child_has_ended())
         send_line(msqid, END_WORD, strlen(END_WORD));
     free(line);
+}
+
+/* The parent's exit status: the child's.  A child that exited non-zero has
+ * printed its own error line; one killed by a signal could not, so say it. */
+static int child_result(pid_t pid, int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WTERMSIG(status);
+    fprintf(stderr, "chat: the child printing the messages (pid %d) was killed%s: %s (SIG%s)\n",
+            (int)pid, sig == SIGPIPE ? " (its output was closed)" : "",
+            strsignal(sig), sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    return 1;
 }
 
 int main(int argc, char *argv[])
@@ -114,21 +149,20 @@ int main(int argc, char *argv[])
      * otherwise feed its old messages into this chat. */
     signals_hold();
     int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
-    if (msqid == -1 && errno == EEXIST)
-        die("msgget key 0x%08x (in use, or left by a killed run? remove it with: "
-            "ipcrm -Q 0x%08x)",
-            (unsigned)key, (unsigned)key);
     if (msqid == -1)
-        die("msgget key 0x%08x", (unsigned)key);
-    cleanup_queue(msqid, ON_SIGNAL | ON_ERROR);
+        die_msgget(key);
+    cleanup_queue(msqid, ON_SIGNAL | ON_ERROR | ON_CHILD_EXIT);
 
     /* Step 2: fork.  stdout is line-buffered (lab_init), so no half-written
-     * output is copied into the child. */
+     * output is copied into the child.  watch_child_exit first: a child that
+     * dies at once must still be noticed. */
+    watch_child_exit();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == -1)
         die("fork");
     if (pid == 0)
-        exit(receive_main(msqid));
+        exit(receive_main(msqid, parent));
 
     send_main(msqid);
 
@@ -138,10 +172,12 @@ int main(int argc, char *argv[])
     if (waitpid(pid, &status, 0) == -1)
         die("waitpid %d", (int)pid);
 
-    /* Step 4: remove the queue (missing in the article). */
-    if (msgctl(msqid, IPC_RMID, NULL) == -1)
+    /* Step 4: remove the queue (missing in the article).  The SIGCHLD
+     * handler removed it already, the moment the child ended; this call is
+     * what a program without that handler would need. */
+    if (msgctl(msqid, IPC_RMID, NULL) == -1 && !(errno == EINVAL && child_has_ended()))
         die("msgctl IPC_RMID queue %d", msqid);
     cleanup_forget();
 
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    return child_result(pid, status);
 }

@@ -58,7 +58,7 @@ int main(int argc, char *argv[])
         signals_hold();
     int msqid = msgget(key, 0);
     if (msqid == -1)
-        die("msgget key 0x%08x", (unsigned)key);
+        die_msgget(key);
     if (remove_queue)
         cleanup_queue(msqid, ON_SIGNAL); /* -r: a signal must not skip it */
 

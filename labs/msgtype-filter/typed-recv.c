@@ -51,7 +51,7 @@ int main(int argc, char *argv[])
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 't':
-            if (!parse_long(optarg, LONG_MIN + 1, LONG_MAX, &msgtyp))
+            if (!parse_long(optarg, LONG_MIN, LONG_MAX, &msgtyp))
                 usage_bad("bad message type '%s': expected an integer", optarg);
             break;
         case 'x': flags |= MSG_EXCEPT; break;
@@ -85,7 +85,7 @@ int main(int argc, char *argv[])
         signals_hold(); /* until the queue is registered for removal */
     int msqid = msgget(key, 0);
     if (msqid == -1)
-        die("msgget key 0x%08x", (unsigned)key);
+        die_msgget(key);
     if (remove_queue)
         cleanup_queue(msqid, ON_SIGNAL); /* -r: also when a signal stops us */
 
@@ -103,10 +103,15 @@ int main(int argc, char *argv[])
         if (n == -1 && errno == E2BIG)
             die("msgrcv queue %d: the message is longer than %ld bytes and stays "
                 "queued (-e cuts it, -b gives a bigger buffer)", msqid, bytes);
+        if (n == -1 && (errno == EIDRM || errno == EINVAL))
+            die("msgrcv queue %d (the queue was removed)", msqid);
         if (n == -1)
             die("msgrcv queue %d", msqid);
         printf("rcv rcv_ret=%zd, mtype=%ld, mtext=", n, msg->mtype);
         print_text_line("", msg->mtext, (size_t)n);
+        /* A line that could not be written stops us before the next msgrcv:
+         * one message is lost, the rest stay queued. */
+        check_stdout("1 message taken off the queue was not printed");
     }
     free(msg);
 

@@ -49,6 +49,7 @@ static void send_typed(int msqid, long type, const char *text, size_t len)
             die("msgsnd queue %d", msqid);
         printf("send mtype=%ld, mtext=", msg.mtype);
         print_text_line("", msg.mtext, piece);
+        check_stdout(NULL); /* the message is queued: only the line is lost */
         sent += piece;
     } while (sent < len);
 }
@@ -90,7 +91,7 @@ int main(int argc, char *argv[])
      * O_CREAT, a flag for open(2), where msgget wants IPC_CREAT). */
     int msqid = msgget(key, IPC_CREAT | mode);
     if (msqid == -1)
-        die("msgget key 0x%08x", (unsigned)key);
+        die_msgget(key);
 
     /* Step 2: write messages. */
     if (first_arg < argc) {
@@ -103,12 +104,10 @@ int main(int argc, char *argv[])
         return 0;
     }
 
-    bool interactive = isatty(STDIN_FILENO);
     char *line = NULL;
     size_t capacity = 0;
     for (long i = 0;; i++) {
-        if (interactive)
-            printf("Enter the message text:\n");
+        prompt("Enter the message text:\n"); /* only on a terminal */
         ssize_t len = read_line(stdin, &line, &capacity);
         if (len == -1)
             break; /* no end word here: the end of input ends it */
