@@ -1,34 +1,48 @@
-# ipc-labs: build every lab, run them, test them, check them.
-#
-#   make            build every lab (each into its own folder)
-#   make demo       build, then run each lab once with scripted input
-#   make test       the bats suite; ends with "N passed, N failed"
-#                   (make test JOBS=4 runs four tests at a time)
-#   make check      -Werror builds under gcc and clang, cppcheck, shellcheck
-#   make clean      remove every built file
+# ipc-labs: build every lab, run them, test them, check them.  `make help`
+# lists the targets and settings.
 #
 # A lab is any folder labs/NAME with a Makefile: adding one needs no edit here.
 # CC, CFLAGS and friends are passed down: make CC=clang, make CFLAGS+=-O0.
 
-LABS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
+LAB_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
+LAB_NAMES := $(notdir $(LAB_DIRS))
 JOBS ?= 1
 
-.PHONY: all demo test check clean $(LABS)
+.PHONY: all help demo test check clean $(LAB_DIRS) $(LAB_NAMES)
 
-all: $(LABS)
+all: $(LAB_DIRS)
 
-$(LABS):
+help:
+	@echo 'make                build every lab (each into its own folder)'
+	@echo 'make LAB            build one lab: $(LAB_NAMES)'
+	@echo 'make demo           build, then run each lab once with scripted input'
+	@echo 'make test           the bats suite; its last line is "N passed, N failed"'
+	@echo 'make check          -Werror builds under gcc and clang, cppcheck, shellcheck'
+	@echo 'make clean          remove every built file'
+	@echo 'make -C labs/LAB [demo|test]   the same for one lab'
+	@echo
+	@echo 'Settings (make VAR=value, or in the environment):'
+	@echo '  JOBS=N            test files run at once by make test (default 1)'
+	@echo '  LAB_TIMEOUT=S     seconds any one program may run in a test (default 10)'
+	@echo '  WAIT_TIMEOUT=S    seconds a test waits for a condition (default 5)'
+	@echo '  CC=cc, CFLAGS=    compiler and extra flags (make CC=clang, make CFLAGS+=-O0)'
+
+$(LAB_NAMES): %: labs/%
+
+$(LAB_DIRS):
 	@scripts/bootstrap build
 	$(MAKE) -C $@
 
 demo: all
 	@scripts/demo
 
+# The summary line is the suite's last line; when a test failed, make adds its
+# own "*** [Makefile:...: test] Error 1" line after it.
 test: all
-	@JOBS=$(JOBS) scripts/run-tests
+	@scripts/run-tests -j $(JOBS)
 
 check:
 	@scripts/check
 
 clean:
-	@for lab in $(LABS); do $(MAKE) -s -C $$lab clean || exit 1; done
+	@for lab in $(LAB_DIRS); do $(MAKE) -s -C $$lab clean || exit 1; done

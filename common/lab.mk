@@ -1,8 +1,10 @@
 # common/lab.mk - the make rules every lab shares.
 #
-# A lab's Makefile names its programs and includes this file:
+# A lab's Makefile names its programs, includes this file, and lists its demo:
 #     PROGRAMS = chat chat-send chat-recv
 #     include ../../common/lab.mk
+#     demo-steps: all
+#     	printf 'hi\nexit\n' | ./chat
 # Each program PROG is built from PROG.c plus the helpers in common/, straight
 # into the lab folder.  Override as usual: make CC=clang, make CFLAGS+=-O0.
 
@@ -16,11 +18,16 @@ LAB    := $(notdir $(CURDIR))
 LAB_CFLAGS := -std=c11 -Wall -Wextra -O2 -g -I$(COMMON)
 COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
 
-.PHONY: all demo test clean
+.PHONY: all demo demo-steps test clean
 all: $(PROGRAMS)
 
 $(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h
 	$(CC) $(LAB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
+
+# The demo runs where `make demo` at the top runs it: in a private IPC
+# namespace when the machine allows one (scripts/demo says which).
+demo: all
+	@$(TOP)/scripts/demo $(LAB)
 
 # This lab's tests only (the bats file named after the lab folder).
 test: all

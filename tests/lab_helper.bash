@@ -72,16 +72,15 @@ start_namespace() {
 	else
 		return 0
 	fi
-	unshare "${flags[@]}" sleep 3600 3>&- </dev/null &
+	# unshare execs sh, which execs sleep: one process, $!.  Its "ready" says
+	# the namespace exists (joining earlier would join our own): one read,
+	# no polling.
+	local ready
+	exec {ready}< <(exec unshare "${flags[@]}" sh -c 'echo ready; exec sleep 3600' 3>&- </dev/null)
 	NS_PID=$!
-	# Joining too early would join our own namespace: wait until it differs.
-	wait_until "the namespace holder to start" namespace_ready
+	read -r -u "$ready" _ || { echo "the namespace holder did not start" >&2; return 1; }
+	exec {ready}<&-
 	NS_ENTER=(nsenter -t "$NS_PID" "${NS_ENTER[@]}" --)
-}
-
-namespace_ready() {
-	[ "$(readlink "/proc/$NS_PID/ns/ipc" 2>/dev/null)" != "" ] &&
-		[ "$(readlink "/proc/$NS_PID/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ]
 }
 
 have_namespace() { [ -n "$NS_PID" ]; }
@@ -105,18 +104,22 @@ lab_tty() {
 	timeout "$LAB_TIMEOUT" script -qec "$command" /dev/null
 }
 
-# lab_bg [-i FILE] NAME PROG ARGS...: stdin from FILE (default /dev/null).
+# lab_bg [-i FILE] [-s SIG] NAME PROG ARGS...: stdin from FILE (default
+# /dev/null); -s SIG starts the program with SIG ignored, as nohup does.
 # The background shell opens FILE itself, so a FIFO's open does not block us.
 lab_bg() {
-	local input=/dev/null
-	if [ "$1" = -i ]; then
-		input=$2
+	local input=/dev/null ignore=()
+	while [ "${1:0:1}" = - ]; do
+		case $1 in
+		-i) input=$2 ;;
+		-s) ignore=(env "--ignore-signal=$2") ;;
+		esac
 		shift 2
-	fi
+	done
 	local name=$1
 	shift
 	# Not through the function lab: then $! is timeout itself, not a subshell.
-	timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}" \
+	timeout "$LAB_TIMEOUT" "${ignore[@]}" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}" \
 		<"$input" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG[$name]=$!
 }
@@ -128,10 +131,15 @@ program_pid() {
 	pgrep -P "${BG[$1]}" | head -n 1 | grep .
 }
 
-# lab_bg_receiving NAME PROG ARGS...: lab_bg, then wait until the program
-# is blocked in msgrcv; its pid in $PROGRAM_PID.
+# lab_bg_receiving [LAB_BG-OPTIONS] NAME PROG ARGS...: lab_bg, then wait
+# until the program is blocked in msgrcv; its pid in $PROGRAM_PID.
 lab_bg_receiving() {
-	lab_bg "$@"
+	local options=()
+	while [ "${1:0:1}" = - ]; do
+		options+=("$1" "$2")
+		shift 2
+	done
+	lab_bg "${options[@]}" "$@"
 	wait_for "$1" "$2 to start" program_pid "$1"
 	PROGRAM_PID=$(program_pid "$1")
 	wait_for "$1" "$2 to block in msgrcv" is_blocked_in "$PROGRAM_PID" do_msgrcv

@@ -361,14 +361,8 @@ recv_stopped_by() {
 }
 
 @test "chat-recv: a SIGHUP ignored at start (nohup) stays ignored" {
-	in_ns true # the namespace holder is up
-	timeout "$LAB_TIMEOUT" env --ignore-signal=HUP "${NS_ENTER[@]}" "$LAB_DIR/chat-recv" -k "$KEY" \
-		</dev/null >"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
-	BG[recv]=$!
-	wait_for recv "chat-recv to start" program_pid recv
-	RECV_PID=$(program_pid recv)
-	wait_for recv "chat-recv to block in msgrcv" is_blocked_in "$RECV_PID" do_msgrcv
-	kill -HUP "$RECV_PID"
+	lab_bg_receiving -s HUP recv chat-recv -k "$KEY"
+	kill -HUP "$PROGRAM_PID"
 	# Had SIGHUP killed it, the queue would be gone and this would create one.
 	lab chat-send -k "$KEY" <<<'still here'
 	wait_bg recv

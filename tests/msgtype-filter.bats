@@ -298,6 +298,7 @@ recv_r_stopped_by() {
 	# A FIFO nobody reads any more: opened read-write first, so that the
 	# write end opens without blocking, then the read end is closed.
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
+	# shellcheck disable=SC2016 # $1 and $@ belong to bash -c
 	run --separate-stderr bash -c '
 		trap "" PIPE # as a shell that ignores SIGPIPE
 		fifo=$1
