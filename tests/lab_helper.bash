@@ -49,6 +49,8 @@ declare -gA BG=()
 # lab_setup LAB: call from setup() with the lab's folder name.
 lab_setup() {
 	LAB_DIR="$TOP/labs/$1"
+	RUN_AS=()
+	[ -n "${IPC_LAB_RUN_AS:-}" ] && run_as_grader "$IPC_LAB_RUN_AS"
 	# A key from this test's own process id: unique among running tests.
 	KEY=$((0x10000000 + BASHPID))
 	KEY_HEX=$(printf '0x%08x' "$KEY")
@@ -85,6 +87,24 @@ start_namespace() {
 
 have_namespace() { [ -n "$NS_PID" ]; }
 
+# IPC_LAB_RUN_AS=USER (scripts/grade sets it when root): every lab program
+# runs as USER, under limits, so a student's program can neither act as root
+# nor fork without end nor fill the disk.  Files the test makes are then
+# created writable by all (umask 0), its directory too.
+run_as_grader() {
+	local user=$1 dir
+	RUN_AS=(setpriv "--reuid=$(id -u "$user")" "--regid=$(id -g "$user")" --clear-groups
+		--inh-caps=-all prlimit --nproc=256 --fsize=$((2 << 30)) --)
+	umask 0
+	chmod 1777 "$BATS_TEST_TMPDIR"
+	dir=$BATS_TEST_TMPDIR
+	while [ "$dir" != / ] && [ "$dir" != "$BATS_RUN_TMPDIR" ]; do
+		dir=$(dirname "$dir")
+		chmod a+x "$dir"
+	done
+	chmod a+x "$BATS_RUN_TMPDIR"
+}
+
 # Tests of the articles' own keys need a namespace: without one, they could
 # meet a student's real queue on a shared machine.
 require_namespace() {
@@ -94,13 +114,13 @@ require_namespace() {
 # in_ns CMD...: run CMD in this test's namespace (or here, without one).
 in_ns() { "${NS_ENTER[@]}" "$@"; }
 
-lab() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}"; }
+lab() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"; }
 
 # lab_tty PROG ARGS...: like lab, but the program's stdin and stdout are a
 # terminal (script(1) makes a pseudo-terminal and types our stdin into it).
 lab_tty() {
 	local command
-	command=$(printf '%q ' "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}")
+	command=$(printf '%q ' "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}")
 	timeout "$LAB_TIMEOUT" script -qec "$command" /dev/null
 }
 
@@ -119,7 +139,7 @@ lab_bg() {
 	local name=$1
 	shift
 	# Not through the function lab: then $! is timeout itself, not a subshell.
-	timeout "$LAB_TIMEOUT" "${ignore[@]}" "${NS_ENTER[@]}" "$LAB_DIR/$1" "${@:2}" \
+	timeout "$LAB_TIMEOUT" "${ignore[@]}" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}" \
 		<"$input" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG[$name]=$!
 }
@@ -287,4 +307,62 @@ assert_file_lines() {
 	local expected
 	expected=$(printf '%s\n' "$@")
 	assert_output "$expected"
+}
+
+# ---- shared memory (shm labs) ----
+
+# segment_field KEY COLUMN: a column of /proc/sysvipc/shm for the segment with
+# that key (key, shmid, perms, size, cpid, lpid, nattch).  perms is octal and
+# gains 1000 (SHM_DEST) when the segment is marked for removal, whose key
+# then reads 0: find such a segment by id, with segment_id_field.
+segment_field() { shm_table_field 1 "$(($1))" "$2"; }
+
+# segment_id_field SHMID COLUMN: the same, for the segment with that id.
+segment_id_field() { shm_table_field 2 "$1" "$2"; }
+
+shm_table_field() {
+	local column
+	case $3 in
+	key) column=1 ;; shmid) column=2 ;; perms) column=3 ;; size) column=4 ;;
+	cpid) column=5 ;; lpid) column=6 ;; nattch) column=7 ;;
+	*) return 2 ;;
+	esac
+	sysvipc shm | awk -v by="$1" -v v="$2" -v c="$column" \
+		'$by == v { print $c; found = 1 } END { exit !found }'
+}
+
+# segment_field_is KEY COLUMN VALUE: for wait_until / wait_for.
+segment_field_is() { [ "$(segment_field "$1" "$2")" = "$3" ]; }
+
+segment_exists() { segment_field "$1" key >/dev/null; }
+segment_gone() { ! segment_exists "$1"; }
+
+# cpu_ticks PID: the CPU time PID has used (user + system), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# assert_idle PID: over one second (a measurement window, not a way to order
+# processes), PID uses less than 5% of a core.  A busy loop would use 100%.
+assert_idle() {
+	local hz before after
+	hz=$(getconf CLK_TCK)
+	before=$(cpu_ticks "$1")
+	sleep 1
+	after=$(cpu_ticks "$1")
+	[ $(((after - before) * 100)) -lt $((5 * hz)) ] ||
+		fail "pid $1 used $((after - before)) of $hz clock ticks in one second while waiting"
+}
+
+# Sleeping in a futex (sem_wait), in read or write on a pipe, in nanosleep:
+# the kernel function /proc/PID/wchan names differs between versions.
+blocked_in_futex() {
+	is_blocked_in "$1" futex_do_wait || is_blocked_in "$1" futex_wait_queue ||
+		is_blocked_in "$1" futex_wait_queue_me
+}
+blocked_in_pipe_read() { is_blocked_in "$1" anon_pipe_read || is_blocked_in "$1" pipe_read; }
+blocked_in_pipe_write() { is_blocked_in "$1" anon_pipe_write || is_blocked_in "$1" pipe_write; }
+blocked_in_nanosleep() { is_blocked_in "$1" hrtimer_nanosleep || is_blocked_in "$1" do_nanosleep; }
+
+# process_gone PID: PID has ended (a zombie counts as ended).
+process_gone() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ] || ! kill -0 "$1" 2>/dev/null
 }

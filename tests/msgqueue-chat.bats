@@ -11,6 +11,7 @@ teardown() { lab_teardown; }
 
 # ---------------------------------------------------------------- chat
 
+# bats test_tags=points:1
 @test "chat: the contract's example prints three lines and removes its queue" {
 	run --separate-stderr lab chat -k "$KEY" <<<$'hi\nexit'
 	assert_success
@@ -19,30 +20,35 @@ teardown() { lab_teardown; }
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: end of input without 'exit' sends exit as if typed" {
 	run --separate-stderr lab chat -k "$KEY" < <(printf 'one\ntwo')
 	assert_success
 	assert_output $'new message: one\nnew message: two\nnew message: exit\nchat ended'
 }
 
+# bats test_tags=points:1
 @test "chat: empty input still ends the chat" {
 	run --separate-stderr lab chat -k "$KEY" </dev/null
 	assert_success
 	assert_output $'new message: exit\nchat ended'
 }
 
+# bats test_tags=points:1
 @test "chat: the end word is matched at the start of a message, as strncmp does" {
 	run --separate-stderr lab chat -k "$KEY" <<<$' exit is not first\nexiting now\nnever sent'
 	assert_success
 	assert_output $'new message:  exit is not first\nnew message: exiting now\nchat ended'
 }
 
+# bats test_tags=points:1
 @test "chat: an empty line is an empty message, and bytes are printed as they are" {
 	run --separate-stderr lab chat -k "$KEY" <<<$'\n%s %d\ttab\nexit'
 	assert_success
 	assert_output $'new message: \nnew message: %s %d\ttab\nnew message: exit\nchat ended'
 }
 
+# bats test_tags=points:1
 @test "chat: a line longer than 256 bytes arrives whole, in 256-byte messages" {
 	local long
 	long="$(repeat a 256)$(repeat b 256)$(repeat c 100)"
@@ -55,6 +61,7 @@ teardown() { lab_teardown; }
 	assert_line -n 4 "chat ended"
 }
 
+# bats test_tags=points:1
 @test "chat: 'exit' inside a long line does not end the chat where the line is cut" {
 	local long
 	long="$(repeat a 256)exit and more"
@@ -67,12 +74,14 @@ teardown() { lab_teardown; }
 	assert_line -n 4 "chat ended"
 }
 
+# bats test_tags=points:1
 @test "chat: -k 0 uses a private queue (IPC_PRIVATE)" {
 	run --separate-stderr lab chat -k 0 <<<$'private\nexit'
 	assert_success
 	assert_output $'new message: private\nnew message: exit\nchat ended'
 }
 
+# bats test_tags=points:1
 @test "chat: IPC_LAB_KEY chooses the key when -k is absent" {
 	lab chat-send -k "$KEY" <<<'end' # a stale queue under $KEY
 	IPC_LAB_KEY=$KEY run --separate-stderr lab chat </dev/null
@@ -81,6 +90,7 @@ teardown() { lab_teardown; }
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "chat: a stale queue under its key is EEXIST, and the message names the ipcrm command" {
 	lab chat-send -k "$KEY" <<<'old message'
 	run --separate-stderr lab chat -k "$KEY" <<<'exit'
@@ -94,6 +104,7 @@ teardown() { lab_teardown; }
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: the article's key 752364 is the default" {
 	require_namespace
 	lab chat-send -k 752364 <<<'end'
@@ -117,6 +128,7 @@ start_chat_waiting() {
 	wait_for chat "the queue" queue_exists "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: the queue is created with mode 0600, or -m MODE" {
 	start_chat_waiting
 	assert_equal "$(queue_field "$KEY" perms)" 600
@@ -132,6 +144,7 @@ start_chat_waiting() {
 	assert_equal "$status" 0
 }
 
+# bats test_tags=points:1
 @test "chat: messages carry the text without a NUL (msgsz = text length)" {
 	start_chat_waiting
 	# Stopped, the child is out of msgrcv, so the message has to be queued
@@ -165,18 +178,22 @@ chat_stopped_by() {
 	assert_output ""
 }
 
+# bats test_tags=points:1
 @test "chat: SIGTERM while blocked removes the queue" {
 	chat_stopped_by TERM 143
 }
 
+# bats test_tags=points:1
 @test "chat: SIGINT while blocked removes the queue" {
 	chat_stopped_by INT 130
 }
 
+# bats test_tags=points:1
 @test "chat: SIGHUP while blocked removes the queue" {
 	chat_stopped_by HUP 129
 }
 
+# bats test_tags=points:1
 @test "chat: a child killed by its closed output (| head -1) ends the chat, with one line" {
 	local codes
 	seq 100000 | lab chat -k "$KEY" 2>"$BATS_TEST_TMPDIR/err" | head -n 1 >"$BATS_TEST_TMPDIR/out" ||
@@ -190,6 +207,7 @@ chat_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: a child killed while the parent waits on a full queue ends the chat" {
 	start_chat_waiting
 	kill -STOP "$CHILD_PID"
@@ -206,6 +224,7 @@ chat_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: a child killed while the parent waits for input ends the chat" {
 	start_chat_waiting
 	kill -TERM "$CHILD_PID"
@@ -217,6 +236,7 @@ chat_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: a parent killed with SIGKILL takes its child with it (no orphan in msgrcv)" {
 	start_chat_waiting
 	kill -KILL "$CHAT_PID"
@@ -229,6 +249,7 @@ chat_stopped_by() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "chat: one failure, one line: an unreadable stdin is reported once" {
 	run --separate-stderr lab chat -k "$KEY" </
 	assert_failure 1
@@ -237,14 +258,17 @@ chat_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: output that cannot be written is an error, exit 1, not a silent loss" {
-	run --separate-stderr bash -c 'printf "hi\nexit\n" | "$@" >/dev/full' _ \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/chat" -k "$KEY"
-	assert_failure 1
-	assert_equal "$stderr" "chat: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	local code=0
+	lab chat -k "$KEY" <<<$'hi\nexit' >/dev/full 2>"$BATS_TEST_TMPDIR/err" || code=$?
+	assert_equal "$code" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "chat: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat: a line starting with 'exit' ends the chat after its first message" {
 	run --separate-stderr lab chat -k "$KEY" < <(printf 'exit'; repeat x 600; echo)
 	assert_success
@@ -255,6 +279,7 @@ chat ended"
 
 # ------------------------------------------------------- chat-send/recv
 
+# bats test_tags=points:1
 @test "chat-send first, then chat-recv: the queue waits for the reader" {
 	run --separate-stderr lab chat-send -k "$KEY" <<<$'hello\nsecond line\nend'
 	assert_success
@@ -275,6 +300,7 @@ start_recv_waiting() {
 	queue_exists "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-recv first, then chat-send: the reader waits for messages" {
 	start_recv_waiting
 	assert_equal "$(queue_field "$KEY" perms)" 600
@@ -286,6 +312,7 @@ start_recv_waiting() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-send: end of input without 'end' sends end, so chat-recv finishes" {
 	start_recv_waiting
 	run --separate-stderr lab chat-send -k "$KEY" < <(printf 'no end word\nlast line without newline')
@@ -296,6 +323,7 @@ start_recv_waiting() {
 		"You wrote: last line without newline" "You wrote: end"
 }
 
+# bats test_tags=points:1
 @test "chat-send: stops after the line starting with 'end'" {
 	run --separate-stderr lab chat-send -k "$KEY" <<<$'one\nendgame\nnot sent'
 	assert_success
@@ -304,6 +332,7 @@ start_recv_waiting() {
 	assert_output $'You wrote: one\nYou wrote: endgame'
 }
 
+# bats test_tags=points:1
 @test "chat-send: a line longer than 512 bytes arrives whole" {
 	local long
 	long="$(repeat x 512)$(repeat y 512)$(repeat z 3)"
@@ -318,12 +347,14 @@ You wrote: zzz
 You wrote: end"
 }
 
+# bats test_tags=points:1
 @test "chat-send: -m sets the mode of a queue it creates" {
 	lab chat-send -k "$KEY" -m 0604 <<<'end'
 	assert_equal "$(queue_field "$KEY" perms)" 604
 	lab chat-recv -k "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-send and chat-recv: the article's key 1234 is the default, IPC_LAB_KEY overrides it" {
 	require_namespace
 	lab chat-send <<<'end'
@@ -348,18 +379,22 @@ recv_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-recv: SIGTERM while blocked removes the queue" {
 	recv_stopped_by TERM 143
 }
 
+# bats test_tags=points:1
 @test "chat-recv: SIGINT while blocked removes the queue" {
 	recv_stopped_by INT 130
 }
 
+# bats test_tags=points:1
 @test "chat-recv: SIGHUP while blocked removes the queue" {
 	recv_stopped_by HUP 129
 }
 
+# bats test_tags=points:1
 @test "chat-recv: a SIGHUP ignored at start (nohup) stays ignored" {
 	lab_bg_receiving -s HUP recv chat-recv -k "$KEY"
 	kill -HUP "$PROGRAM_PID"
@@ -371,12 +406,14 @@ recv_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-recv: output that cannot be written stops it; the rest stays queued" {
 	lab chat-send -k "$KEY" <<<$'one\ntwo\nend'
-	run --separate-stderr bash -c '"$@" >/dev/full' _ \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/chat-recv" -k "$KEY"
-	assert_failure 1
-	assert_equal "$stderr" "chat-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	local code=0
+	lab chat-recv -k "$KEY" >/dev/full 2>"$BATS_TEST_TMPDIR/err" || code=$?
+	assert_equal "$code" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "chat-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
 	# "one" is lost, as the message says; "two" and "end" wait for a retry.
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	run --separate-stderr lab chat-recv -k "$KEY"
@@ -384,6 +421,7 @@ recv_stopped_by() {
 	assert_output $'You wrote: two\nYou wrote: end'
 }
 
+# bats test_tags=points:1
 @test "chat-recv: two receivers on one queue: the one left over says the queue was removed" {
 	lab_bg_receiving first chat-recv -k "$KEY"
 	lab_bg_receiving second chat-recv -k "$KEY"
@@ -401,6 +439,7 @@ recv_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-send: prompts only when stdin is a terminal" {
 	run --separate-stderr lab_tty chat-send -k "$KEY" <<<$'hello\nend'
 	assert_success
@@ -414,15 +453,17 @@ recv_stopped_by() {
 	lab chat-recv -k "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-send: no prompt when stdout is not a terminal, even if stdin is" {
 	local command
-	command=$(printf '%q ' "${NS_ENTER[@]}" "$LAB_DIR/chat-send" -k "$KEY")
+	command=$(printf '%q ' "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/chat-send" -k "$KEY")
 	timeout "$LAB_TIMEOUT" script -qec "$command >$BATS_TEST_TMPDIR/out" /dev/null <<<'end' >/dev/null
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output ""
 	lab chat-recv -k "$KEY"
 }
 
+# bats test_tags=points:1
 @test "chat-send: input ending at a prompt (Ctrl-D) ends the prompt's line" {
 	lab_tty chat-send -k "$KEY" < <(printf 'hello\n') >"$BATS_TEST_TMPDIR/tty"
 	# The second prompt met the end of input: a newline (CR LF on the
@@ -433,6 +474,7 @@ recv_stopped_by() {
 	assert_output $'You wrote: hello\nYou wrote: end'
 }
 
+# bats test_tags=points:1
 @test "the article's key taken by another user: the error says to choose a key of your own" {
 	require_namespace
 	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
@@ -457,6 +499,7 @@ recv_stopped_by() {
 
 # ---------------------------------------------------------------- usage
 
+# bats test_tags=points:1
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in chat chat-send chat-recv; do
@@ -467,6 +510,7 @@ recv_stopped_by() {
 	done
 }
 
+# bats test_tags=points:1
 @test "bad usage: usage on stderr, exit 2, and no queue is created" {
 	local prog args
 	for prog in chat chat-send chat-recv; do
@@ -487,6 +531,7 @@ recv_stopped_by() {
 	assert_equal "$(sysvipc msg | awk -v a="$KEY" '$1 == a || $1 == 0' | wc -l)" 0
 }
 
+# bats test_tags=points:1
 @test "keys are read with strtol base 0: decimal, hex and octal" {
 	lab chat-send -k "$KEY" <<<'end'
 	lab chat-send -k "$KEY_HEX" <<<'end'

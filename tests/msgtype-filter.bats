@@ -19,6 +19,7 @@ stat_value() {
 
 # ------------------------------------------------------------ typed-send
 
+# bats test_tags=points:1
 @test "typed-send: stdin lines get types 1, 2, 1, ... as in article 000" {
 	run --separate-stderr lab typed-send -k "$KEY" <<<$'first\nsecond\nthird'
 	assert_success
@@ -30,6 +31,7 @@ stat_value() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-send: prompts only when stdin is a terminal" {
 	run --separate-stderr lab_tty typed-send -k "$KEY" <<<$'one\ntwo'
 	assert_success
@@ -40,6 +42,7 @@ stat_value() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-send: there is no end word; the end of input ends it" {
 	run --separate-stderr lab typed-send -k "$KEY" < <(printf 'end\nexit\nlast')
 	assert_success
@@ -47,6 +50,7 @@ stat_value() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-send: TYPE:TEXT arguments, the text may hold colons or be empty" {
 	run --separate-stderr lab typed-send -k "$KEY" 7:seven 1:a:b:c 3:
 	assert_success
@@ -56,6 +60,7 @@ stat_value() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-send: a text over 50 bytes is split, each piece with the same type" {
 	local text
 	text="$(repeat a 50)$(repeat b 50)cc"
@@ -71,6 +76,7 @@ rcv rcv_ret=50, mtype=5, mtext=$(repeat b 50)
 rcv rcv_ret=2, mtype=5, mtext=cc"
 }
 
+# bats test_tags=points:1
 @test "typed-send: malformed and non-positive types are bad usage, before any queue" {
 	local arg
 	for arg in 0:zero -1:negative x:letters 1x:junk :empty 1.5:float nocolon \
@@ -83,6 +89,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "typed-send: the queue gets mode 0600, or -m MODE" {
 	send 1:x
 	assert_equal "$(queue_field "$KEY" perms)" 600
@@ -94,6 +101,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 
 # ------------------------------------------------------------ typed-recv
 
+# bats test_tags=points:1
 @test "typed-recv: by default takes type 2 only, as article 000's reader" {
 	lab typed-send -k "$KEY" <<<$'a\nb\nc\nd' >/dev/null
 	run --separate-stderr lab typed-recv -k "$KEY" -n
@@ -104,6 +112,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -t 0 takes the first message, whatever its type" {
 	send 3:c 1:a 2:b
 	run --separate-stderr lab typed-recv -k "$KEY" -t 0 -n -r
@@ -111,6 +120,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 	assert_output $'rcv rcv_ret=1, mtype=3, mtext=c\nrcv rcv_ret=1, mtype=1, mtext=a\nrcv rcv_ret=1, mtype=2, mtext=b'
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -t N takes the first of type N, in order" {
 	send 3:x 1:first 3:y 1:second
 	run --separate-stderr lab typed-recv -k "$KEY" -t 1 -n
@@ -119,6 +129,7 @@ rcv rcv_ret=2, mtype=5, mtext=cc"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: negative msgtyp takes the lowest type <= |msgtyp| first" {
 	send 3:c1 2:b1 4:d1 1:a1 2:b2 1:a2
 	run --separate-stderr lab typed-recv -k "$KEY" -t -3 -n
@@ -133,6 +144,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -x (MSG_EXCEPT) takes every type but MSGTYP" {
 	send 1:a 2:b 3:c 1:d
 	run --separate-stderr lab typed-recv -k "$KEY" -t 1 -x -n
@@ -142,6 +154,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -c COUNT stops after COUNT messages" {
 	send 2:a 2:b 2:c
 	run --separate-stderr lab typed-recv -k "$KEY" -c 2
@@ -151,6 +164,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -n on an empty queue prints nothing and exits 0" {
 	send 1:only-type-1
 	run --separate-stderr lab typed-recv -k "$KEY" -n
@@ -160,6 +174,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: rcv_ret is the text length and the bytes are printed as they are" {
 	send '2:%s %d' $'2:tab\there'
 	run --separate-stderr lab typed-recv -k "$KEY" -n -r
@@ -167,6 +182,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	assert_output $'rcv rcv_ret=5, mtype=2, mtext=%s %d\nrcv rcv_ret=8, mtype=2, mtext=tab\there'
 }
 
+# bats test_tags=points:1
 @test "typed-recv: a message over -b BYTES is E2BIG, exit 1, and stays queued" {
 	send 2:0123456789abcdef
 	run --separate-stderr lab typed-recv -k "$KEY" -b 10
@@ -182,6 +198,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -e (MSG_NOERROR) cuts the message to -b BYTES" {
 	send 2:0123456789abcdef
 	run --separate-stderr lab typed-recv -k "$KEY" -b 10 -e -n
@@ -191,6 +208,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: the default buffer is 50 bytes of text (mtype not counted)" {
 	send "2:$(repeat x 50)"
 	run --separate-stderr lab typed-recv -k "$KEY" -n -r
@@ -198,6 +216,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	assert_output "rcv rcv_ret=50, mtype=2, mtext=$(repeat x 50)"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: a queue that does not exist is ENOENT" {
 	run --separate-stderr lab typed-recv -k "$KEY"
 	assert_failure 1
@@ -206,6 +225,7 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -r removes the queue on exit 0 only" {
 	send 2:a 2:0123456789abcdef
 	run --separate-stderr lab typed-recv -k "$KEY" -b 10 -r
@@ -222,6 +242,7 @@ start_recv_waiting() {
 	RECV_PID=$PROGRAM_PID
 }
 
+# bats test_tags=points:1
 @test "typed-recv: blocks until a message of its type arrives" {
 	send 1:not-for-you
 	start_recv_waiting -c 1
@@ -242,18 +263,22 @@ recv_r_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "typed-recv -r: SIGTERM while blocked removes the queue" {
 	recv_r_stopped_by TERM 143
 }
 
+# bats test_tags=points:1
 @test "typed-recv -r: SIGINT while blocked removes the queue" {
 	recv_r_stopped_by INT 130
 }
 
+# bats test_tags=points:1
 @test "typed-recv -r: SIGHUP while blocked removes the queue" {
 	recv_r_stopped_by HUP 129
 }
 
+# bats test_tags=points:1
 @test "typed-recv -r: a closed output pipe (SIGPIPE) removes the queue too" {
 	send 2:first
 	# Its stdout is a FIFO we read one line from, then close, like `| head -1`.
@@ -271,6 +296,7 @@ recv_r_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: a queue removed under a blocked reader is EIDRM, exit 1" {
 	send 1:x
 	start_recv_waiting
@@ -281,37 +307,41 @@ recv_r_stopped_by() {
 	assert_output --regexp '^typed-recv: msgrcv queue [0-9]+ \(the queue was removed\): Identifier removed \(EIDRM\)$'
 }
 
+# bats test_tags=points:1
 @test "typed-recv: output that cannot be written stops it after one message; the rest stay queued" {
 	send 2:one 2:two 2:three
-	run --separate-stderr bash -c '"$@" >/dev/full' _ \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/typed-recv" -k "$KEY" -n -r
-	assert_failure 1
-	assert_equal "$stderr" "typed-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
+	local code=0
+	lab typed-recv -k "$KEY" -n -r >/dev/full 2>"$BATS_TEST_TMPDIR/err" || code=$?
+	assert_equal "$code" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "typed-recv: write standard output (1 message taken off the queue was not printed): No space left on device (ENOSPC)"
 	# -r removes only on exit 0: the queue and two messages are still there.
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	run --separate-stderr lab typed-recv -k "$KEY" -n -r
 	assert_output $'rcv rcv_ret=3, mtype=2, mtext=two\nrcv rcv_ret=5, mtype=2, mtext=three'
 }
 
+# bats test_tags=points:1
 @test "typed-recv: a closed pipe with SIGPIPE ignored is EPIPE, exit 1, the rest stay queued" {
 	send 2:one 2:two 2:three
 	# A FIFO nobody reads any more: opened read-write first, so that the
 	# write end opens without blocking, then the read end is closed.
-	mkfifo "$BATS_TEST_TMPDIR/pipe"
-	# shellcheck disable=SC2016 # $1 and $@ belong to bash -c
-	run --separate-stderr bash -c '
-		trap "" PIPE # as a shell that ignores SIGPIPE
-		fifo=$1
-		shift
+	local code=0 fifo=$BATS_TEST_TMPDIR/pipe
+	mkfifo "$fifo"
+	(
+		trap '' PIPE # as a shell that ignores SIGPIPE
+		# shellcheck disable=SC2094 # one FIFO, both ends, on purpose
 		exec 7<>"$fifo" 8>"$fifo" 7<&-
-		"$@" >&8 8>&-' _ "$BATS_TEST_TMPDIR/pipe" \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$LAB_DIR/typed-recv" -k "$KEY" -n
-	assert_failure 1
-	assert_equal "$stderr" "typed-recv: write standard output (1 message taken off the queue was not printed): Broken pipe (EPIPE)"
+		lab typed-recv -k "$KEY" -n >&8 8>&- 2>"$BATS_TEST_TMPDIR/err"
+	) || code=$?
+	assert_equal "$code" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "typed-recv: write standard output (1 message taken off the queue was not printed): Broken pipe (EPIPE)"
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "typed-recv: -t accepts every long, LONG_MIN included (lowest type of all)" {
 	send 3:c 1:a
 	run --separate-stderr lab typed-recv -k "$KEY" -t -9223372036854775808 -n -r
@@ -319,6 +349,7 @@ recv_r_stopped_by() {
 	assert_output $'rcv rcv_ret=1, mtype=1, mtext=a\nrcv rcv_ret=1, mtype=3, mtext=c'
 }
 
+# bats test_tags=points:1
 @test "typed-recv without -r: SIGTERM leaves the queue and its messages" {
 	send 1:kept
 	start_recv_waiting
@@ -331,6 +362,7 @@ recv_r_stopped_by() {
 
 # ------------------------------------------------------------ queue-stat
 
+# bats test_tags=points:1
 @test "queue-stat: prints the queue's msqid_ds, one name: value line each" {
 	send 1:hello 2:hi
 	lab typed-recv -k "$KEY" -c 1 >/dev/null
@@ -348,6 +380,7 @@ recv_r_stopped_by() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "queue-stat: a new queue has no receiver yet; -m shows in perms" {
 	lab typed-send -k "$KEY" -m 0640 1:x >/dev/null
 	run --separate-stderr lab queue-stat -k "$KEY"
@@ -358,6 +391,7 @@ recv_r_stopped_by() {
 	in_ns ipcrm -Q "$KEY_HEX"
 }
 
+# bats test_tags=points:1
 @test "queue-stat -r: prints, then removes the queue" {
 	send 1:x
 	run --separate-stderr lab queue-stat -k "$KEY" -r
@@ -366,6 +400,7 @@ recv_r_stopped_by() {
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
 @test "queue-stat: a queue that does not exist is ENOENT" {
 	run --separate-stderr lab queue-stat -k "$KEY"
 	assert_failure 1
@@ -374,6 +409,7 @@ recv_r_stopped_by() {
 
 # ---------------------------------------------------------------- keys
 
+# bats test_tags=points:1
 @test "the article's key 0x121212 is the default, IPC_LAB_KEY overrides it" {
 	require_namespace
 	run --separate-stderr lab typed-send 2:default
@@ -390,6 +426,7 @@ recv_r_stopped_by() {
 
 # ---------------------------------------------------------------- usage
 
+# bats test_tags=points:1
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in typed-send typed-recv queue-stat; do
@@ -400,6 +437,7 @@ recv_r_stopped_by() {
 	done
 }
 
+# bats test_tags=points:1
 @test "bad usage: usage on stderr, exit 2, and no queue is touched" {
 	local prog args
 	send 2:untouched
