@@ -8,7 +8,7 @@ LAB_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
 LAB_NAMES := $(notdir $(LAB_DIRS))
 JOBS ?= 1
 
-.PHONY: all help demo test check clean $(LAB_DIRS) $(LAB_NAMES)
+.PHONY: all help demo test check clean grade handout gradescope bench $(LAB_DIRS) $(LAB_NAMES)
 
 all: $(LAB_DIRS)
 
@@ -18,7 +18,11 @@ help:
 	@echo 'make demo           build, then run each lab once with scripted input'
 	@echo 'make test           the bats suite; its last line is "N passed, N failed"'
 	@echo 'make check          -Werror builds under gcc and clang, cppcheck, shellcheck'
-	@echo 'make clean          remove every built file'
+	@echo 'make clean          remove every built file (and build/)'
+	@echo 'make grade          score this tree with the suite (scripts/grade -h for a student'"'"'s)'
+	@echo 'make handout        the students'"'"' starter tree in build/handout (lessons as TODO stubs)'
+	@echo 'make gradescope     the Gradescope autograder zip in build/gradescope/'
+	@echo 'make bench          measure the IPC mechanisms (labs/ipc-bench): CSV and chart in build/bench/'
 	@echo 'make -C labs/LAB [demo|test]   the same for one lab'
 	@echo
 	@echo 'Settings (make VAR=value, or in the environment):'
@@ -44,5 +48,18 @@ test: all
 check:
 	@scripts/check
 
+grade: all
+	@scripts/grade --jobs $(JOBS)
+
+handout:
+	@scripts/handout
+
+gradescope:
+	@scripts/gradescope-zip
+
+bench:
+	@scripts/bench
+
 clean:
 	@for lab in $(LAB_DIRS); do $(MAKE) -s -C $$lab clean || exit 1; done
+	rm -rf build

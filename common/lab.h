@@ -63,6 +63,10 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_msgget(key_t key);
 _Noreturn void die_shmget(key_t key);
 
+/* The student's handout (make handout) replaces each lesson region of the
+ * reference code by a call to this: "PROG: not written yet: WHAT", exit 1. */
+_Noreturn void todo(const char *what);
+
 /* ---- parsing (lab.c); each returns false on junk, never guesses ---- */
 
 /* The System V key: -k TEXT when given (pass NULL if not), else the

@@ -43,6 +43,7 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: chat-send could never open that queue");
 
+    /* lesson: msgget, msgrcv and print until END_WORD, IPC_RMID */
     /* Open or create: either program may start first.  We are the one that
      * removes the queue, so a signal that stops us must remove it too. */
     signals_hold();
@@ -74,4 +75,5 @@ int main(int argc, char *argv[])
         die("msgctl IPC_RMID queue %d", msqid);
     cleanup_forget();
     return 0;
+    /* end of lesson */
 }

@@ -37,6 +37,7 @@ static const char usage_text[] =
  * filled by strcpy). */
 static void send_line(int msqid, const char *line, size_t len)
 {
+    /* lesson: msgsnd the line as type 1, MAX_TEXT bytes at most */
     struct my_msg_st msg = { .my_msg_type = 1 };
     size_t sent = 0;
 
@@ -49,6 +50,7 @@ static void send_line(int msqid, const char *line, size_t len)
         if (starts_with(line, len, END_WORD))
             return; /* chat-recv stops at this message: send no more */
     } while (sent < len);
+    /* end of lesson */
 }
 
 int main(int argc, char *argv[])
@@ -63,6 +65,7 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: chat-recv could never open that queue");
 
+    /* lesson: msgget, then send each input line until END_WORD */
     /* Open the queue, or create it if chat-recv has not started yet: either
      * program may come first.  chat-recv removes it, not us. */
     int msqid = msgget(key, IPC_CREAT | mode);
@@ -88,4 +91,5 @@ int main(int argc, char *argv[])
     }
     free(line);
     return 0; /* the article exits with EXIT_FAILURE even on success */
+    /* end of lesson */
 }

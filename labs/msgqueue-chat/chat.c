@@ -58,6 +58,7 @@ static int receive_main(int msqid, pid_t parent)
     if (getppid() != parent)
         return 1;
 
+    /* lesson: msgrcv type MSG_TYPE and print, until END_WORD */
     for (;;) {
         ssize_t n = msgrcv(msqid, &msg, MSG_SIZE, MSG_TYPE, 0);
         /* The queue removed under us: only the parent removes it, and it has
@@ -73,6 +74,7 @@ static int receive_main(int msqid, pid_t parent)
             return 0;
         }
     }
+    /* end of lesson */
 }
 
 /* Send one line, in as many messages as it needs.  msgsz is the text's
@@ -81,6 +83,7 @@ static int receive_main(int msqid, pid_t parent)
  * msgsnd failed (EIDRM) instead of waiting forever on a full queue. */
 static bool send_line(int msqid, const char *line, size_t len)
 {
+    /* lesson: msgsnd the line, MSG_SIZE bytes at most a message */
     msg_t msg = { .type = MSG_TYPE };
     size_t sent = 0;
 
@@ -99,6 +102,7 @@ static bool send_line(int msqid, const char *line, size_t len)
             return true;
     } while (sent < len);
     return true;
+    /* end of lesson */
 }
 
 /* Step 3, the parent: send each line until "exit".  At the end of input it
@@ -144,6 +148,7 @@ int main(int argc, char *argv[])
     if (first_arg < argc)
         usage_bad("unexpected argument '%s'", argv[first_arg]);
 
+    /* lesson: msgget, fork, send, wait for the child, msgctl IPC_RMID */
     /* Step 1: create the queue.  IPC_EXCL (the article has only IPC_CREAT)
      * makes sure it is ours and empty: a queue left by a killed run would
      * otherwise feed its old messages into this chat. */
@@ -180,4 +185,5 @@ int main(int argc, char *argv[])
     cleanup_forget();
 
     return child_result(pid, status);
+    /* end of lesson */
 }

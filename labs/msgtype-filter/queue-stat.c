@@ -54,6 +54,7 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: it names no existing queue");
 
+    /* lesson: msgget, msgctl IPC_STAT and print; -r: IPC_RMID */
     if (remove_queue)
         signals_hold();
     int msqid = msgget(key, 0);
@@ -88,4 +89,5 @@ int main(int argc, char *argv[])
         cleanup_forget();
     }
     return 0;
+    /* end of lesson */
 }

@@ -79,6 +79,7 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: that would be a new, empty queue");
 
+    /* lesson: msgget, msgrcv as the options say, print; -r: IPC_RMID */
     /* Step 1: open the queue; no IPC_CREAT, so a missing one is ENOENT
      * instead of a new empty queue to wait on forever. */
     if (remove_queue)
@@ -121,4 +122,5 @@ int main(int argc, char *argv[])
         cleanup_forget();
     }
     return 0;
+    /* end of lesson */
 }

@@ -39,6 +39,7 @@ static const char usage_text[] =
  * counts the mtype field and sends 8 bytes past the end of mtext. */
 static void send_typed(int msqid, long type, const char *text, size_t len)
 {
+    /* lesson: msgsnd the text, TEXT_SIZE bytes at most, print each */
     struct msgbuf_50 msg = { .mtype = type };
     size_t sent = 0;
 
@@ -52,6 +53,7 @@ static void send_typed(int msqid, long type, const char *text, size_t len)
         check_stdout(NULL); /* the message is queued: only the line is lost */
         sent += piece;
     } while (sent < len);
+    /* end of lesson */
 }
 
 /* "TYPE:TEXT" -> type and text; false if TYPE is not a positive integer. */
@@ -87,6 +89,7 @@ int main(int argc, char *argv[])
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: no other program could open that queue");
 
+    /* lesson: msgget, then send the arguments or the input lines */
     /* Step 1: open the queue, creating it if needed (the article passed
      * O_CREAT, a flag for open(2), where msgget wants IPC_CREAT). */
     int msqid = msgget(key, IPC_CREAT | mode);
@@ -115,4 +118,5 @@ int main(int argc, char *argv[])
     }
     free(line);
     return 0;
+    /* end of lesson */
 }
