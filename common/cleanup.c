@@ -101,23 +101,26 @@ static void install_handlers(void)
     installed = true;
 }
 
+static struct owned_object *free_slot(void)
+{
+    for (int i = 0; i < MAX_OBJECTS; i++)
+        if (owned[i].kind == 0)
+            return &owned[i];
+    /* A lab that owns more objects needs a bigger table: say so. */
+    errno = ENOSPC;
+    die("cleanup: more than %d objects to remove", MAX_OBJECTS);
+}
+
 static void add_owned(int kind, int id, int when)
 {
     sigset_t set = stop_set();
-    int i;
 
     install_handlers();
     owner_pid = getpid();
-    for (i = 0; i < MAX_OBJECTS && owned[i].kind != 0; i++)
-        continue;
-    if (i == MAX_OBJECTS) {
-        /* A lab that owns more objects needs a bigger table: say so. */
-        errno = ENOSPC;
-        die("cleanup: more than %d objects to remove", MAX_OBJECTS);
-    }
-    owned[i].id = id;
-    owned[i].when = when;
-    owned[i].kind = kind; /* last: the slot is complete when seen */
+    struct owned_object *slot = free_slot();
+    slot->id = id;
+    slot->when = when;
+    slot->kind = kind; /* last: the slot is complete when seen */
     if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
         die("sigprocmask");
 }

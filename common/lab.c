@@ -174,11 +174,22 @@ static bool parse_integer(const char *text, int base, bool allow_minus, long lon
     return errno == 0 && *end == '\0';
 }
 
+bool parse_key(const char *text, key_t *key)
+{
+    long long v;
+
+    /* A key is 32 bits; ipcs shows it unsigned, so 0xdeadbeef is welcome. */
+    if (!parse_integer(text, 0, false, &v) || v > UINT32_MAX)
+        return false;
+    *key = (key_t)(uint32_t)v;
+    return true;
+}
+
 key_t key_from_option_env_or(const char *option_text, key_t article_key)
 {
     const char *text = option_text;
     const char *from = "-k";
-    long long v;
+    key_t key;
 
     if (text == NULL) {
         text = getenv("IPC_LAB_KEY");
@@ -187,11 +198,10 @@ key_t key_from_option_env_or(const char *option_text, key_t article_key)
     key_is_default = text == NULL;
     if (text == NULL)
         return article_key;
-    /* A key is 32 bits; ipcs shows it unsigned, so 0xdeadbeef is welcome. */
-    if (!parse_integer(text, 0, false, &v) || v > UINT32_MAX)
+    if (!parse_key(text, &key))
         usage_bad("bad key '%s' from %s: expected a number such as 752364, "
                   "0x121212 or 041375", text, from);
-    return (key_t)(uint32_t)v;
+    return key;
 }
 
 bool parse_mode(const char *text, int *mode)

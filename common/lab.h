@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/ipc.h>   /* key_t */
 #include <sys/types.h>
 
 /* ---- start-up and usage (lab.c) ---- */
@@ -75,6 +76,9 @@ _Noreturn void todo(const char *what);
  * either place is bad usage and exits 2 with a message naming where it came
  * from. */
 key_t key_from_option_env_or(const char *option_text, key_t article_key);
+
+/* A key as key_from_option_env_or reads it: strtol base 0, 0 to 0xffffffff. */
+bool parse_key(const char *text, key_t *key);
 
 /* A permission mode: octal digits only, 0 to 0777 ("0600", "666"). */
 bool parse_mode(const char *text, int *mode);
