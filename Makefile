@@ -8,7 +8,8 @@ LAB_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
 LAB_NAMES := $(notdir $(LAB_DIRS))
 JOBS ?= 1
 
-.PHONY: all help demo test check clean grade handout gradescope bench $(LAB_DIRS) $(LAB_NAMES)
+.PHONY: all help demo test check clean grade handout gradescope bench sanitize valgrind fuzz \
+	$(LAB_DIRS) $(LAB_NAMES)
 
 all: $(LAB_DIRS)
 
@@ -23,6 +24,9 @@ help:
 	@echo 'make handout        the students'"'"' starter tree in build/handout (lessons as TODO stubs)'
 	@echo 'make gradescope     the Gradescope autograder zip in build/gradescope/'
 	@echo 'make bench          measure the IPC mechanisms (labs/ipc-bench): CSV and chart in build/bench/'
+	@echo 'make sanitize       every lab built with ASan and UBSan, and the suite run against that build'
+	@echo 'make valgrind       each lab'"'"'s demo under valgrind memcheck'
+	@echo 'make fuzz           the libFuzzer harnesses of tests/fuzz, FUZZ_TIME seconds each (default 60)'
 	@echo 'make -C labs/LAB [demo|test]   the same for one lab'
 	@echo
 	@echo 'Settings (make VAR=value, or in the environment):'
@@ -59,6 +63,15 @@ gradescope:
 
 bench:
 	@scripts/bench
+
+sanitize:
+	@scripts/sanitize -j $(JOBS)
+
+valgrind:
+	@scripts/valgrind
+
+fuzz:
+	@scripts/fuzz
 
 clean:
 	@for lab in $(LAB_DIRS); do $(MAKE) -s -C $$lab clean || exit 1; done

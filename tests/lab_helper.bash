@@ -48,7 +48,8 @@ declare -gA BG=()
 
 # lab_setup LAB: call from setup() with the lab's folder name.
 lab_setup() {
-	LAB_DIR="$TOP/labs/$1"
+	# IPC_LAB_BUILD=DIR: test the programs built in DIR/labs (make sanitize).
+	LAB_DIR="${IPC_LAB_BUILD:-$TOP}/labs/$1"
 	RUN_AS=()
 	[ -n "${IPC_LAB_RUN_AS:-}" ] && run_as_grader "$IPC_LAB_RUN_AS"
 	# A key from this test's own process id: unique among running tests.
@@ -312,7 +313,7 @@ assert_file_lines() {
 # ---- shared memory (shm labs) ----
 
 # segment_field KEY COLUMN: a column of /proc/sysvipc/shm for the segment with
-# that key (key, shmid, perms, size, cpid, lpid, nattch).  perms is octal and
+# that key (key, shmid, perms, size, cpid, lpid, nattch, uid).  perms is octal and
 # gains 1000 (SHM_DEST) when the segment is marked for removal, whose key
 # then reads 0: find such a segment by id, with segment_id_field.
 segment_field() { shm_table_field 1 "$(($1))" "$2"; }
@@ -324,7 +325,7 @@ shm_table_field() {
 	local column
 	case $3 in
 	key) column=1 ;; shmid) column=2 ;; perms) column=3 ;; size) column=4 ;;
-	cpid) column=5 ;; lpid) column=6 ;; nattch) column=7 ;;
+	cpid) column=5 ;; lpid) column=6 ;; nattch) column=7 ;; uid) column=8 ;;
 	*) return 2 ;;
 	esac
 	sysvipc shm | awk -v by="$1" -v v="$2" -v c="$column" \
@@ -352,15 +353,34 @@ assert_idle() {
 		fail "pid $1 used $((after - before)) of $hz clock ticks in one second while waiting"
 }
 
-# Sleeping in a futex (sem_wait), in read or write on a pipe, in nanosleep:
-# the kernel function /proc/PID/wchan names differs between versions.
-blocked_in_futex() {
-	is_blocked_in "$1" futex_do_wait || is_blocked_in "$1" futex_wait_queue ||
-		is_blocked_in "$1" futex_wait_queue_me
+# sleeping_in PID FUNCTION...: PID sleeps, at this instant, in one of these
+# kernel functions.  Only /proc/PID/wchan is read: is_blocked_in reads the
+# state, then wchan, and a process that wakes in between (the shm programs
+# wake every 200 ms to look for a removed segment) shows wchan 0, which
+# is_blocked_in accepts.  Where the kernel shows 0 for every process, the
+# state check is all there is.
+sleeping_in() {
+	local pid=$1 wchan function
+	wchan=$(cat "/proc/$pid/wchan" 2>/dev/null) || return 1
+	for function in "${@:2}"; do
+		[ "$wchan" = "$function" ] && return 0
+	done
+	[ "$wchan" = 0 ] && ! wchan_shown && is_blocked_in "$pid" "$2"
 }
-blocked_in_pipe_read() { is_blocked_in "$1" anon_pipe_read || is_blocked_in "$1" pipe_read; }
-blocked_in_pipe_write() { is_blocked_in "$1" anon_pipe_write || is_blocked_in "$1" pipe_write; }
-blocked_in_nanosleep() { is_blocked_in "$1" hrtimer_nanosleep || is_blocked_in "$1" do_nanosleep; }
+
+# wchan_shown: this kernel names the function a process sleeps in (this
+# shell sleeps in wait while cat runs, so it must show a name).
+wchan_shown() {
+	local shell=$BASHPID
+	[ "$(cat "/proc/$shell/wchan")" != 0 ]
+}
+
+# Sleeping in a futex (sem_wait), in read or write on a pipe, in nanosleep:
+# the names differ between kernel versions.
+blocked_in_futex() { sleeping_in "$1" futex_do_wait futex_wait_queue futex_wait_queue_me; }
+blocked_in_pipe_read() { sleeping_in "$1" anon_pipe_read pipe_read; }
+blocked_in_pipe_write() { sleeping_in "$1" anon_pipe_write pipe_write; }
+blocked_in_nanosleep() { sleeping_in "$1" hrtimer_nanosleep do_nanosleep; }
 
 # process_gone PID: PID has ended (a zombie counts as ended).
 process_gone() {

@@ -72,7 +72,9 @@ require_strace() {
 # traced SYSCALLS PROG ARGS...: run PROG under strace -f; the trace, one line
 # per call with the caller's pid first, in $BATS_TEST_TMPDIR/trace.
 traced() {
-	timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
+	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check here.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
 		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
 }
 
