@@ -52,8 +52,11 @@ lab_setup() {
 	LAB_DIR="${IPC_LAB_BUILD:-$TOP}/labs/$1"
 	RUN_AS=()
 	[ -n "${IPC_LAB_RUN_AS:-}" ] && run_as_grader "$IPC_LAB_RUN_AS"
-	# A key from this test's own process id: unique among running tests.
-	KEY=$((0x10000000 + BASHPID))
+	# A key from this test's own process id (below 2^22): unique among the
+	# tests running now.  Bits 22 to 27 come from the run (scripts/run-tests
+	# sets IPC_LAB_RUN_SLOT), so that two suites run at once without
+	# namespaces can each find what they alone left behind.
+	KEY=$((0x10000000 + ((${IPC_LAB_RUN_SLOT:-0} & 63) << 22) + (BASHPID & 0x3fffff)))
 	KEY_HEX=$(printf '0x%08x' "$KEY")
 	unset IPC_LAB_KEY
 	NS_PID=
