@@ -31,9 +31,9 @@ enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
 static struct owned_object owned[MAX_OBJECTS];
 static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
 static volatile sig_atomic_t child_ended;
-/* The contract's three, and SIGPIPE: `./chat-recv | head -1` must not leave
- * the queue behind when head goes away. */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+/* The contract's three; SIGPIPE: `./chat-recv | head -1` must not leave the
+ * queue behind when head goes away; SIGQUIT: Ctrl-\ is typed too. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
 enum { N_STOP_SIGNALS = sizeof stop_signals / sizeof stop_signals[0] };
 
 static void remove_owned(int when)

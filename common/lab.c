@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 static const char *lab_name = "lab"; /* as it appears in messages */
@@ -73,28 +75,37 @@ void usage_bad_option(int getopt_result)
     usage_bad("unknown option -%c", optopt);
 }
 
-int parse_key_mode_options(int argc, char *argv[], key_t article_key,
-                           key_t *key, int *mode)
+int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
+                                 key_t *key, int *mode, bool *others_allowed)
 {
     const char *key_text = NULL;
     int opt;
 
     *mode = DEFAULT_MODE;
+    if (others_allowed != NULL)
+        *others_allowed = false;
     /* "+": stop at the first argument, so "-1:text" is an argument, not an
      * option; ":": report a missing value as ':' rather than '?'. */
-    while ((opt = getopt(argc, argv, "+:k:m:h")) != -1) {
+    while ((opt = getopt(argc, argv, others_allowed ? "+:k:m:oh" : "+:k:m:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 'm':
             if (!parse_mode(optarg, mode))
                 usage_bad("bad mode '%s': expected octal such as 0600", optarg);
             break;
+        case 'o': *others_allowed = true; break;
         case 'h': usage_help();
         default: usage_bad_option(opt);
         }
     }
     *key = key_from_option_env_or(key_text, article_key);
     return optind;
+}
+
+int parse_key_mode_options(int argc, char *argv[], key_t article_key,
+                           key_t *key, int *mode)
+{
+    return parse_key_mode_owner_options(argc, argv, article_key, key, mode, NULL);
 }
 
 /* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
@@ -153,7 +164,56 @@ _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 }
 
 void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
+
+void die_queue(const char *call, int msqid)
+{
+    if (errno == EIDRM || errno == EINVAL)
+        die("%s queue %d (the queue was removed)", call, msqid);
+    die("%s queue %d", call, msqid);
+}
 void die_shmget(key_t key) { die_get("shmget", 'M', key); }
+
+/* The common part of check_queue_owner and check_segment_owner. */
+static void check_owner(const char *call, const char *kind, key_t key,
+                        const struct ipc_perm *perm, bool others_allowed)
+{
+    uid_t me = geteuid();
+    unsigned k = (unsigned)key;
+
+    if (perm->uid != me && perm->cuid != me && !others_allowed) {
+        errno = EPERM;
+        die("%s key 0x%08x (the %s belongs to uid %u, not to you: choose a key of "
+            "your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway)",
+            call, k, kind, (unsigned)perm->uid);
+    }
+    if (perm->mode & 0002)
+        fprintf(stderr, "%s: warning: the %s with key 0x%08x can be written by "
+                "any user (mode %04o)\n", lab_name, kind, k, (unsigned)perm->mode & 0777);
+}
+
+void check_queue_owner(int msqid, key_t key, bool others_allowed)
+{
+    struct msqid_ds ds;
+
+    if (msgctl(msqid, IPC_STAT, &ds) == -1) {
+        if (errno == EACCES) /* not even allowed to look: another user's */
+            die_msgget(key);
+        die("msgctl IPC_STAT queue %d", msqid);
+    }
+    check_owner("msgget", "queue", key, &ds.msg_perm, others_allowed);
+}
+
+void check_segment_owner(int shmid, key_t key, bool others_allowed)
+{
+    struct shmid_ds ds;
+
+    if (shmctl(shmid, IPC_STAT, &ds) == -1) {
+        if (errno == EACCES) /* not even allowed to look: another user's */
+            die_shmget(key);
+        die("shmctl IPC_STAT segment %d", shmid);
+    }
+    check_owner("shmget", "segment", key, &ds.shm_perm, others_allowed);
+}
 
 /* strtoll with every failure caught: empty text, trailing junk, overflow,
  * and what strtoll would quietly skip or allow: leading blanks, a '+', and a

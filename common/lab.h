@@ -3,9 +3,11 @@
  * The lesson's calls (msgget, msgsnd, shmat, mmap...) stay in the labs, where
  * a student reads them.  What lives here is the plumbing a careful program
  * needs around them: error messages, option parsing, checked output, reading
- * lines of any length, and removing what the program owns when a signal
- * stops it.  That last part does make IPC calls of its own: cleanup.c calls
- * msgctl/shmctl(IPC_RMID) from a signal handler (see its comment).
+ * lines of any length, checking who owns an object we open, and removing
+ * what the program owns when a signal stops it.  Those two make IPC calls of
+ * their own: check_queue_owner/check_segment_owner call msgctl/shmctl
+ * (IPC_STAT), and cleanup.c calls msgctl/shmctl(IPC_RMID) from a signal
+ * handler (see its comment).
  */
 #ifndef IPC_LABS_LAB_H
 #define IPC_LABS_LAB_H
@@ -47,6 +49,12 @@ _Noreturn void usage_bad_option(int getopt_result);
 int parse_key_mode_options(int argc, char *argv[], key_t article_key,
                            key_t *key, int *mode);
 
+/* The same, with -o for the programs that open an object another program may
+ * have created: *others_allowed says whether -o was given (see
+ * check_queue_owner). */
+int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
+                                 key_t *key, int *mode, bool *others_allowed);
+
 /* ---- errors (lab.c) ---- */
 
 /* A failed call: "PROG: WHAT: strerror text (ENAME)" on stderr, exit 1.
@@ -64,9 +72,26 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_msgget(key_t key);
 _Noreturn void die_shmget(key_t key);
 
+/* die() after a failed msgsnd/msgrcv/msgctl (call) on queue msqid: EIDRM
+ * (removed while we waited) and EINVAL (removed before the call) both say
+ * "CALL queue N (the queue was removed)"; other errors "CALL queue N". */
+_Noreturn void die_queue(const char *call, int msqid);
+
 /* The student's handout (make handout) replaces each lesson region of the
  * reference code by a call to this: "PROG: not written yet: WHAT", exit 1. */
 _Noreturn void todo(const char *what);
+
+/* ---- objects other programs made (lab.c) ---- */
+
+/* After opening by key a queue (segment) that this program did not create:
+ * IPC_STAT tells who owns it.  Another user's object is refused, as
+ * "msgget key 0x... (the queue belongs to uid N, not to you: ...)", EPERM,
+ * exit 1, unless others_allowed (-o): on a shared machine anyone can create
+ * an object under the key you meant to use, and read or feed what you send
+ * (key squatting).  An object that any user can write gets a warning line on
+ * stderr, whoever owns it. */
+void check_queue_owner(int msqid, key_t key, bool others_allowed);
+void check_segment_owner(int shmid, key_t key, bool others_allowed);
 
 /* ---- parsing (lab.c); each returns false on junk, never guesses ---- */
 
@@ -130,7 +155,7 @@ void check_stdout(const char *lost);
 
 /* When a registered object is removed by the cleanup code. */
 enum cleanup_when {
-    ON_SIGNAL     = 1, /* SIGINT, SIGTERM, SIGHUP or SIGPIPE stopped the program */
+    ON_SIGNAL     = 1, /* SIGINT, SIGTERM, SIGHUP, SIGPIPE or SIGQUIT stopped it */
     ON_ERROR      = 2, /* the program gave up through die() */
     ON_CHILD_EXIT = 4, /* the child forked after watch_child_exit() ended */
 };

@@ -277,6 +277,22 @@ chat ended"
 	queue_gone "$KEY"
 }
 
+# bats test_tags=points:1
+@test "chat: a queue removed by another program ends the chat, with one line" {
+	start_chat_waiting
+	in_ns ipcrm -Q "$KEY_HEX"
+	wait_bg chat
+	exec {CHAT_IN}>&-
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/chat.err"
+	assert_output --regexp '^chat: msgrcv queue [0-9]+ \(the queue was removed by another program\): Identifier removed \(EIDRM\)$'
+}
+
+# bats test_tags=points:1
+@test "chat: SIGQUIT (Ctrl-\\) removes the queue too" {
+	chat_stopped_by QUIT 131
+}
+
 # ------------------------------------------------------- chat-send/recv
 
 # bats test_tags=points:1
@@ -395,6 +411,30 @@ recv_stopped_by() {
 }
 
 # bats test_tags=points:1
+@test "chat-send and chat-recv: a queue of one's own that others can write is used, with a warning" {
+	lab chat-send -k "$KEY" -m 0622 <<<'open to all'
+	run --separate-stderr lab chat-recv -k "$KEY"
+	assert_success
+	assert_output $'You wrote: open to all\nYou wrote: end'
+	assert_equal "$stderr" "chat-recv: warning: the queue with key $KEY_HEX can be written by any user (mode 0622)"
+}
+
+# bats test_tags=points:1
+@test "chat-send: a queue removed while it waits on a full queue says so" {
+	# A receiver that never reads: fill the queue until chat-send blocks.
+	lab_bg -i <(for _ in $(seq 100); do repeat x 500; echo; done) send chat-send -k "$KEY"
+	wait_for send "chat-send to start" program_pid send
+	SEND_PID=$(program_pid send)
+	wait_for send "chat-send to block in msgsnd" is_blocked_in "$SEND_PID" do_msgsnd
+	in_ns ipcrm -Q "$KEY_HEX"
+	wait_bg send
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/send.err"
+	# EIDRM, or EINVAL: this kernel rechecks the id when the sender wakes.
+	assert_output --regexp '^chat-send: msgsnd queue [0-9]+ \(the queue was removed\): (Identifier removed \(EIDRM\)|Invalid argument \(EINVAL\))$'
+}
+
+# bats test_tags=points:1
 @test "chat-recv: a SIGHUP ignored at start (nohup) stays ignored" {
 	lab_bg_receiving -s HUP recv chat-recv -k "$KEY"
 	kill -HUP "$PROGRAM_PID"
@@ -485,6 +525,13 @@ recv_stopped_by() {
 	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat-recv"
 	assert_failure 1
 	assert_equal "$stderr" "chat-recv: msgget key 0x000004d2 (owned by another user? choose a key of your own with -k KEY or IPC_LAB_KEY): Permission denied (EACCES)"
+	# With mode 0666 the kernel would let daemon in: chat-recv refuses.
+	in_ns ipcrm -Q 0x000004d2
+	in_ns runuser -u nobody -- "$LAB_DIR/chat-send" -m 0666 <<<'read me, then be stolen'
+	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat-recv"
+	assert_failure 1
+	assert_equal "$stderr" "chat-recv: msgget key 0x000004d2 (the queue belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
+	assert_equal "$(queue_field 1234 qnum)" 2
 	# chat creates with IPC_EXCL: its default key squatted too.
 	in_ns runuser -u nobody -- "$LAB_DIR/chat-send" -k 752364 <<<'mine'
 	run --separate-stderr in_ns runuser -u daemon -- "$LAB_DIR/chat" </dev/null
@@ -505,7 +552,11 @@ recv_stopped_by() {
 	for prog in chat chat-send chat-recv; do
 		run --separate-stderr lab "$prog" -h
 		assert_success
-		assert_line -n 0 "usage: $prog [-k KEY] [-m MODE]"
+		if [ "$prog" = chat ]; then
+			assert_line -n 0 "usage: chat [-k KEY] [-m MODE]"
+		else
+			assert_line -n 0 "usage: $prog [-k KEY] [-m MODE] [-o]"
+		fi
 		assert_equal "$stderr" ""
 	done
 }

@@ -407,6 +407,65 @@ recv_r_stopped_by() {
 	assert_equal "$stderr" "queue-stat: msgget key $KEY_HEX: No such file or directory (ENOENT)"
 }
 
+# bats test_tags=points:1
+@test "queue-stat -r: output that cannot be written keeps the queue" {
+	send 1:x
+	local code=0
+	lab queue-stat -k "$KEY" -r >/dev/full 2>"$BATS_TEST_TMPDIR/err" || code=$?
+	assert_equal "$code" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "queue-stat: write standard output: No space left on device (ENOSPC)"
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+# ------------------------------------------------------------- security
+
+# as_user USER PROG ARGS...: a lab program run by another user, in the
+# test's namespace (root only).
+as_user() { in_ns runuser -u "$1" -- "$LAB_DIR/$2" "${@:3}"; }
+
+require_other_users() {
+	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
+		skip "needs root to run programs as nobody and daemon"
+	have_namespace || skip "needs a private IPC namespace"
+}
+
+# bats test_tags=points:1
+@test "another user's queue, even mode 0666, is refused by typed-send and typed-recv unless -o" {
+	require_other_users
+	as_user nobody typed-send -k "$KEY" -m 0666 2:planted >/dev/null
+	local refused="msgget key $KEY_HEX (the queue belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
+	run --separate-stderr as_user daemon typed-send -k "$KEY" 2:secret
+	assert_failure 1
+	assert_equal "$stderr" "typed-send: $refused"
+	run --separate-stderr as_user daemon typed-recv -k "$KEY" -n
+	assert_failure 1
+	assert_equal "$stderr" "typed-recv: $refused"
+	# Nothing was sent or taken.
+	assert_equal "$(queue_field "$KEY" qnum)" 1
+	# -o: daemon takes the risk, and is still warned.
+	run --separate-stderr as_user daemon typed-recv -k "$KEY" -n -o
+	assert_success
+	assert_output "rcv rcv_ret=7, mtype=2, mtext=planted"
+	assert_equal "$stderr" "typed-recv: warning: the queue with key $KEY_HEX can be written by any user (mode 0666)"
+	# queue-stat only looks: it shows another user's queue, with the warning.
+	run --separate-stderr as_user daemon queue-stat -k "$KEY"
+	assert_success
+	assert_line "owner uid: 65534"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
+# bats test_tags=points:1
+@test "another user's queue of mode 0600: the kernel refuses, and the message says what to do" {
+	require_other_users
+	as_user nobody typed-send -k "$KEY" 2:private >/dev/null
+	run --separate-stderr as_user daemon typed-recv -k "$KEY"
+	assert_failure 1
+	assert_equal "$stderr" "typed-recv: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
+	in_ns ipcrm -Q "$KEY_HEX"
+}
+
 # ---------------------------------------------------------------- keys
 
 # bats test_tags=points:1

@@ -24,11 +24,12 @@ struct my_msg_st {
 };
 
 static const char usage_text[] =
-    "usage: chat-recv [-k KEY] [-m MODE]\n"
+    "usage: chat-recv [-k KEY] [-m MODE] [-o]\n"
     "  Prints 'You wrote: TEXT' for each message, until one starts with 'end';\n"
     "  then removes the queue.\n"
     "  -k KEY   queue key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
     "  -m MODE  permissions if the queue is created, octal (default 0600)\n"
+    "  -o       use the queue even if another user owns it (refused by default)\n"
     "  -h       this help\n";
 
 int main(int argc, char *argv[])
@@ -37,17 +38,24 @@ int main(int argc, char *argv[])
     int mode;
 
     lab_init(usage_text);
-    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    bool others_allowed;
+    int first_arg = parse_key_mode_owner_options(argc, argv, MSG_KEY, &key, &mode,
+                                                 &others_allowed);
     if (first_arg < argc)
         usage_bad("unexpected argument '%s'", argv[first_arg]);
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: chat-send could never open that queue");
 
     /* lesson: msgget, msgrcv and print until END_WORD, IPC_RMID */
-    /* Open or create: either program may start first.  We are the one that
-     * removes the queue, so a signal that stops us must remove it too. */
+    /* Create the queue, or open the one chat-send made: either program may
+     * start first.  IPC_EXCL tells which: a queue we did not create may be
+     * anyone's, so check_queue_owner looks before we read from it.  We are
+     * the one that removes the queue, so a signal that stops us must remove
+     * it too. */
     signals_hold();
-    int msqid = msgget(key, IPC_CREAT | mode);
+    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    if (msqid == -1 && errno == EEXIST && (msqid = msgget(key, 0)) != -1)
+        check_queue_owner(msqid, key, others_allowed);
     if (msqid == -1)
         die_msgget(key);
     cleanup_queue(msqid, ON_SIGNAL);
@@ -58,10 +66,8 @@ int main(int argc, char *argv[])
          * text only (the article passed BUFSIZ for a BUFSIZ array: right).
          * A message over MAX_TEXT is E2BIG and stays queued. */
         ssize_t n = msgrcv(msqid, &msg, MAX_TEXT, 0, 0);
-        if (n == -1 && (errno == EIDRM || errno == EINVAL))
-            die("msgrcv queue %d (the queue was removed)", msqid);
         if (n == -1)
-            die("msgrcv queue %d", msqid);
+            die_queue("msgrcv", msqid); /* EIDRM: the queue was removed */
         print_text_line("You wrote: ", msg.some_text, (size_t)n);
         /* Output that cannot be written stops us before the next msgrcv:
          * the rest stays queued (and so does the queue) for another try. */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -25,11 +26,12 @@ struct my_msg_st {
 };
 
 static const char usage_text[] =
-    "usage: chat-send [-k KEY] [-m MODE]\n"
+    "usage: chat-send [-k KEY] [-m MODE] [-o]\n"
     "  Sends each line of standard input as a type 1 message, until a line\n"
     "  starting with 'end' (sent too) or the end of input (then 'end' is sent).\n"
     "  -k KEY   queue key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
     "  -m MODE  permissions if the queue is created, octal (default 0600)\n"
+    "  -o       use the queue even if another user owns it (refused by default)\n"
     "  -h       this help\n";
 
 /* One line, in as many messages as it needs; msgsz is the text length (the
@@ -45,7 +47,7 @@ static void send_line(int msqid, const char *line, size_t len)
         size_t piece = next_piece_length(line + sent, len - sent, MAX_TEXT, END_WORD);
         memcpy(msg.some_text, line + sent, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1)
-            die("msgsnd queue %d", msqid);
+            die_queue("msgsnd", msqid);
         sent += piece;
         if (starts_with(line, len, END_WORD))
             return; /* chat-recv stops at this message: send no more */
@@ -59,16 +61,22 @@ int main(int argc, char *argv[])
     int mode;
 
     lab_init(usage_text);
-    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    bool others_allowed;
+    int first_arg = parse_key_mode_owner_options(argc, argv, MSG_KEY, &key, &mode,
+                                                 &others_allowed);
     if (first_arg < argc)
         usage_bad("unexpected argument '%s'", argv[first_arg]);
     if (key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: chat-recv could never open that queue");
 
     /* lesson: msgget, then send each input line until END_WORD */
-    /* Open the queue, or create it if chat-recv has not started yet: either
-     * program may come first.  chat-recv removes it, not us. */
-    int msqid = msgget(key, IPC_CREAT | mode);
+    /* Create the queue, or open the one chat-recv made: either program may
+     * come first.  IPC_EXCL tells which: a queue we did not create may be
+     * anyone's, so check_queue_owner looks before we send.  chat-recv
+     * removes it, not us. */
+    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    if (msqid == -1 && errno == EEXIST && (msqid = msgget(key, 0)) != -1)
+        check_queue_owner(msqid, key, others_allowed);
     if (msqid == -1)
         die_msgget(key);
 

@@ -26,6 +26,7 @@
 #define MSG_TYPE 041375   /* the article's message type (octal, 17149) */
 #define MSG_SIZE 256      /* bytes of text in one message */
 #define END_WORD "exit"
+#define QUEUE_REMOVED 3   /* the child's exit status when its queue vanished */
 
 /* The article's msg_t: a long type first, as msgsnd/msgrcv require. */
 typedef struct {
@@ -61,10 +62,11 @@ static int receive_main(int msqid, pid_t parent)
     /* lesson: msgrcv type MSG_TYPE and print, until END_WORD */
     for (;;) {
         ssize_t n = msgrcv(msqid, &msg, MSG_SIZE, MSG_TYPE, 0);
-        /* The queue removed under us: only the parent removes it, and it has
-         * said why (or a signal stopped it), so one line is enough. */
+        /* The queue removed under us: by the parent, which has said why (or
+         * a signal stopped it), or by another program, which the parent
+         * will report (child_result).  Either way, not a word here. */
         if (n == -1 && (errno == EIDRM || errno == EINVAL))
-            return 1;
+            return QUEUE_REMOVED;
         if (n == -1)
             die("msgrcv queue %d", msqid);
         print_text_line("new message: ", msg.body, (size_t)n);
@@ -77,10 +79,11 @@ static int receive_main(int msqid, pid_t parent)
     /* end of lesson */
 }
 
-/* Send one line, in as many messages as it needs.  msgsz is the text's
- * length: it never counts the type field, and no NUL is sent.  Returns false
- * when the child has ended: its SIGCHLD handler removed the queue, so
- * msgsnd failed (EIDRM) instead of waiting forever on a full queue. */
+/* Send one line, in as many messages as it needs.  msgsnd's msgsz is the
+ * text's length: it never counts the type field, and no NUL is sent.
+ * Returns false when the child has ended: the SIGCHLD handler interrupted a
+ * msgsnd waiting on a full queue (EINTR), or had removed the queue before
+ * the call (EINVAL), so we never wait forever for a reader that is gone. */
 static bool send_line(int msqid, const char *line, size_t len)
 {
     /* lesson: msgsnd the line, MSG_SIZE bytes at most a message */
@@ -93,7 +96,7 @@ static bool send_line(int msqid, const char *line, size_t len)
         if (msgsnd(msqid, &msg, piece, 0) == -1) {
             if (child_has_ended())
                 return false;
-            die("msgsnd queue %d", msqid);
+            die_queue("msgsnd", msqid);
         }
         sent += piece;
         /* A line starting with the end word ends the chat after its first
@@ -127,8 +130,13 @@ static void send_main(int msqid)
 
 /* The parent's exit status: the child's.  A child that exited non-zero has
  * printed its own error line; one killed by a signal could not, so say it. */
-static int child_result(pid_t pid, int status)
+static int child_result(pid_t pid, int status, int msqid)
 {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == QUEUE_REMOVED) {
+        fprintf(stderr, "chat: msgrcv queue %d (the queue was removed by another "
+                "program): %s (EIDRM)\n", msqid, strerror(EIDRM));
+        return 1;
+    }
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     int sig = WTERMSIG(status);
@@ -184,6 +192,6 @@ int main(int argc, char *argv[])
         die("msgctl IPC_RMID queue %d", msqid);
     cleanup_forget();
 
-    return child_result(pid, status);
+    return child_result(pid, status, msqid);
     /* end of lesson */
 }

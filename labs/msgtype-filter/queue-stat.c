@@ -60,6 +60,9 @@ int main(int argc, char *argv[])
     int msqid = msgget(key, 0);
     if (msqid == -1)
         die_msgget(key);
+    /* Looking is harmless (ipcs shows every queue too): another user's queue
+     * is shown, not refused; one anyone can write is still pointed out. */
+    check_queue_owner(msqid, key, true);
     if (remove_queue)
         cleanup_queue(msqid, ON_SIGNAL); /* -r: a signal must not skip it */
 
@@ -83,6 +86,8 @@ int main(int argc, char *argv[])
     print_time("last msgrcv time", ds.msg_rtime);
     print_time("last change time", ds.msg_ctime);
 
+    /* What could not be printed must not be followed by the removal. */
+    check_stdout(NULL);
     if (remove_queue) {
         if (msgctl(msqid, IPC_RMID, NULL) == -1)
             die("msgctl IPC_RMID queue %d", msqid);

@@ -25,7 +25,7 @@
 #define TEXT_SIZE 50
 
 static const char usage_text[] =
-    "usage: typed-recv [-k KEY] [-t MSGTYP] [-x] [-n] [-e] [-b BYTES] [-c COUNT] [-r]\n"
+    "usage: typed-recv [-k KEY] [-t MSGTYP] [-x] [-n] [-e] [-b BYTES] [-c COUNT] [-r] [-o]\n"
     "  Receives messages and prints 'rcv rcv_ret=N, mtype=T, mtext=TEXT' for each.\n"
     "  -k KEY     queue key (strtol base 0); default $IPC_LAB_KEY, else 0x121212\n"
     "  -t MSGTYP  0: first message; n > 0: first of type n; n < 0: lowest\n"
@@ -36,6 +36,7 @@ static const char usage_text[] =
     "  -b BYTES   text buffer size given to msgrcv as msgsz (default 50)\n"
     "  -c COUNT   stop after COUNT messages\n"
     "  -r         remove the queue before a successful exit\n"
+    "  -o         take from a queue another user owns (refused by default)\n"
     "  -h         this help\n";
 
 int main(int argc, char *argv[])
@@ -43,11 +44,11 @@ int main(int argc, char *argv[])
     const char *key_text = NULL;
     long msgtyp = 2, bytes = TEXT_SIZE, count = -1;
     int flags = 0;
-    bool remove_queue = false;
+    bool remove_queue = false, others_allowed = false;
     int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:t:xneb:c:rh")) != -1) {
+    while ((opt = getopt(argc, argv, "+:k:t:xneb:c:roh")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 't':
@@ -66,6 +67,7 @@ int main(int argc, char *argv[])
                 usage_bad("bad count '%s': expected a positive integer", optarg);
             break;
         case 'r': remove_queue = true; break;
+        case 'o': others_allowed = true; break;
         case 'h': usage_help();
         default: usage_bad_option(opt);
         }
@@ -87,6 +89,7 @@ int main(int argc, char *argv[])
     int msqid = msgget(key, 0);
     if (msqid == -1)
         die_msgget(key);
+    check_queue_owner(msqid, key, others_allowed); /* anyone may have made it */
     if (remove_queue)
         cleanup_queue(msqid, ON_SIGNAL); /* -r: also when a signal stops us */
 
@@ -104,10 +107,8 @@ int main(int argc, char *argv[])
         if (n == -1 && errno == E2BIG)
             die("msgrcv queue %d: the message is longer than %ld bytes and stays "
                 "queued (-e cuts it, -b gives a bigger buffer)", msqid, bytes);
-        if (n == -1 && (errno == EIDRM || errno == EINVAL))
-            die("msgrcv queue %d (the queue was removed)", msqid);
         if (n == -1)
-            die("msgrcv queue %d", msqid);
+            die_queue("msgrcv", msqid); /* EIDRM: the queue was removed */
         printf("rcv rcv_ret=%zd, mtype=%ld, mtext=", n, msg->mtype);
         print_text_line("", msg->mtext, (size_t)n);
         /* A line that could not be written stops us before the next msgrcv:

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,13 @@ struct msgbuf_50 {
 };
 
 static const char usage_text[] =
-    "usage: typed-send [-k KEY] [-m MODE] [TYPE:TEXT ...]\n"
+    "usage: typed-send [-k KEY] [-m MODE] [-o] [TYPE:TEXT ...]\n"
     "  Sends each TYPE:TEXT (TYPE a positive integer); without arguments, sends\n"
     "  each line of standard input, line i with type i%2+1 (1, 2, 1, ...).\n"
     "  A text longer than 50 bytes goes out as several messages of that type.\n"
     "  -k KEY   queue key (strtol base 0); default $IPC_LAB_KEY, else 0x121212\n"
     "  -m MODE  permissions if the queue is created, octal (default 0600)\n"
+    "  -o       use the queue even if another user owns it (refused by default)\n"
     "  -h       this help\n";
 
 /* Send text with this type, in pieces of at most TEXT_SIZE bytes.  msgsz is
@@ -47,7 +49,7 @@ static void send_typed(int msqid, long type, const char *text, size_t len)
         size_t piece = next_piece_length(text + sent, len - sent, TEXT_SIZE, NULL);
         memcpy(msg.mtext, text + sent, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1)
-            die("msgsnd queue %d", msqid);
+            die_queue("msgsnd", msqid);
         printf("send mtype=%ld, mtext=", msg.mtype);
         print_text_line("", msg.mtext, piece);
         check_stdout(NULL); /* the message is queued: only the line is lost */
@@ -77,7 +79,9 @@ int main(int argc, char *argv[])
     int mode;
 
     lab_init(usage_text);
-    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    bool others_allowed;
+    int first_arg = parse_key_mode_owner_options(argc, argv, MSG_KEY, &key, &mode,
+                                                 &others_allowed);
     /* Check every argument before the queue is touched. */
     for (int i = first_arg; i < argc; i++) {
         long type;
@@ -90,9 +94,13 @@ int main(int argc, char *argv[])
         usage_bad("key 0 is IPC_PRIVATE: no other program could open that queue");
 
     /* lesson: msgget, then send the arguments or the input lines */
-    /* Step 1: open the queue, creating it if needed (the article passed
-     * O_CREAT, a flag for open(2), where msgget wants IPC_CREAT). */
-    int msqid = msgget(key, IPC_CREAT | mode);
+    /* Step 1: create the queue, or open the one that exists (the article
+     * passed O_CREAT, a flag for open(2), where msgget wants IPC_CREAT).
+     * IPC_EXCL tells which: a queue we did not create may be anyone's, so
+     * check_queue_owner looks before we send into it. */
+    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    if (msqid == -1 && errno == EEXIST && (msqid = msgget(key, 0)) != -1)
+        check_queue_owner(msqid, key, others_allowed);
     if (msqid == -1)
         die_msgget(key);
 

@@ -1,0 +1,86 @@
+/* shm-consumer - print the lines shm-producer hands over through shared memory.
+ *
+ * Follows article 003, section 5.3 (shm1.c): open or create the segment
+ * with key 1234, then print each text the producer puts there as
+ * "You wrote: TEXT", until a text starting with "end"; then detach and
+ * remove the segment.  The article polled written_by_you in a loop without
+ * any pause, burning a whole core while it waited; here the consumer
+ * sleeps on a semaphore in the segment (see shm_com.h).
+ *
+ *     make && ./shm-consumer &        # or in a second terminal
+ *     printf 'hello\nend\n' | ./shm-producer
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+#include "shm_com.h"
+
+#include <stdio.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: shm-consumer [-k KEY] [-m MODE] [-o]\n"
+    "  Prints 'You wrote: TEXT' for each text shm-producer puts in the\n"
+    "  segment, until one starts with 'end'; then removes the segment.\n"
+    "  -k KEY   segment key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
+    "  -m MODE  permissions if the segment is created, octal (default 0600)\n"
+    "  -o       use a segment another user owns (refused by default)\n"
+    "  -h       this help\n";
+
+int main(int argc, char *argv[])
+{
+    key_t key;
+    int mode;
+
+    lab_init(usage_text);
+    bool others_allowed;
+    int first_arg = parse_key_mode_owner_options(argc, argv, SHM_KEY, &key, &mode,
+                                                 &others_allowed);
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
+    if (key == IPC_PRIVATE)
+        usage_bad("key 0 is IPC_PRIVATE: shm-producer could never find that segment");
+
+    /* lesson: open_segment; wait, print, post until END_WORD; remove, shmdt */
+    /* Steps 1 and 2: create or open the segment, and attach it.  We are
+     * the remover: a stop signal removes it too (registered inside, right
+     * after shmget).  An error leaves it, and the texts in it, as they are. */
+    struct shared_use_st *shared;
+    int shmid = open_segment(key, mode, true, others_allowed, &shared);
+
+    /* Step 3: take each text, in the order it was written. */
+    for (;;) {
+        /* Sleep until the producer has written (written_by_you == 1). */
+        wait_turn(&shared->text_written, shmid, "the producer");
+        size_t len = shared->length;
+        if (len > TEXT_SZ)
+            len = TEXT_SZ; /* never trust shared memory to stay in bounds */
+        print_text_line("You wrote: ", shared->some_text, len);
+        /* Not printed (a full disk, a closed pipe): give the text back, so
+         * that the next consumer prints it, and stop before taking more. */
+        if ((fflush(stdout) == EOF || ferror(stdout)) &&
+            sem_post(&shared->text_written) == -1)
+            die("sem_post segment %d", shmid);
+        check_stdout("the text stays in the segment for the next shm-consumer");
+
+        /* Look at the text before handing the buffer back: after sem_post
+         * the producer may overwrite it at once. */
+        bool end = starts_with(shared->some_text, len, END_WORD);
+        if (sem_post(&shared->buffer_free) == -1) /* written_by_you = 0 */
+            die("sem_post segment %d", shmid);
+        if (end)
+            break;
+    }
+
+    /* Steps 4 and 5: mark the segment for removal while still attached,
+     * then detach; the last detach (ours, or the producer's) destroys it.
+     * In this order, a producer that starts meanwhile creates a new segment
+     * instead of writing into this one just before it goes. */
+    if (shmctl(shmid, IPC_RMID, NULL) == -1)
+        die("shmctl IPC_RMID segment %d", shmid);
+    cleanup_forget();
+    if (shmdt(shared) == -1)
+        die("shmdt segment %d", shmid);
+    return 0;
+    /* end of lesson */
+}

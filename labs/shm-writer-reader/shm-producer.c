@@ -1,0 +1,112 @@
+/* shm-producer - hand lines to shm-consumer through shared memory.
+ *
+ * Follows article 003, section 5.3 (shm2.c): open or create the segment
+ * with key 1234, then copy each line you type into it, one at a time, each
+ * only once the consumer has taken the previous one; a line starting with
+ * "end" is the last.  The article's busy flag (written_by_you, polled with
+ * sleep(1)) is replaced by two semaphores in the segment: see shm_com.h.
+ * Start shm-consumer in another terminal, before or after.
+ *
+ *     make && ./shm-consumer &        # or in a second terminal
+ *     printf 'hello\nend\n' | ./shm-producer
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+#include "shm_com.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: shm-producer [-k KEY] [-m MODE] [-o]\n"
+    "  Copies each line of standard input into the segment shm-consumer\n"
+    "  reads, waiting each time until it has been taken; stops after a line\n"
+    "  starting with 'end' or at the end of input (then 'end' is sent).\n"
+    "  -k KEY   segment key (strtol base 0); default $IPC_LAB_KEY, else 1234\n"
+    "  -m MODE  permissions if the segment is created, octal (default 0600)\n"
+    "  -o       use a segment another user owns (refused by default)\n"
+    "  -h       this help\n";
+
+/* Step 3: one line, in as many hand-offs as it needs: a line longer than
+ * the article's TEXT_SZ is not cut (strncpy dropped the rest), but sent in
+ * pieces of at most TEXT_SZ bytes, the cut never falling just before "end".
+ * The length travels with the text, so no NUL is needed. */
+static void send_line(struct shared_use_st *shared, int shmid, const char *line, size_t len)
+{
+    /* lesson: wait for the free buffer, copy a piece, post text_written */
+    size_t sent = 0;
+
+    do {
+        size_t piece = next_piece_length(line + sent, len - sent, TEXT_SZ, END_WORD);
+
+        /* Wait until the consumer has taken the previous text (the
+         * article's while (written_by_you == 1) sleep(1);). */
+        wait_turn(&shared->buffer_free, shmid, "the consumer");
+        memcpy(shared->some_text, line + sent, piece);
+        shared->length = piece;
+        /* Hand it over (written_by_you = 1): sem_post makes the text above
+         * visible to the consumer's sem_wait. */
+        if (sem_post(&shared->text_written) == -1)
+            die("sem_post segment %d", shmid);
+        sent += piece;
+        if (starts_with(line, len, END_WORD))
+            return; /* the consumer stops at this piece: send no more */
+    } while (sent < len);
+    /* end of lesson */
+}
+
+int main(int argc, char *argv[])
+{
+    key_t key;
+    int mode;
+
+    lab_init(usage_text);
+    bool others_allowed;
+    int first_arg = parse_key_mode_owner_options(argc, argv, SHM_KEY, &key, &mode,
+                                                 &others_allowed);
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
+    if (key == IPC_PRIVATE)
+        usage_bad("key 0 is IPC_PRIVATE: shm-consumer could never find that segment");
+
+    /* lesson: open_segment, send each line until END_WORD, wait, shmdt */
+    /* Steps 1 and 2: create or open the segment, and attach it.  The
+     * consumer removes it, not us. */
+    struct shared_use_st *shared;
+    int shmid = open_segment(key, mode, false, others_allowed, &shared);
+
+    char *line = NULL;
+    size_t capacity = 0;
+
+    for (;;) {
+        /* The line is read before waiting for the consumer: we hold no
+         * turn while a person types, so a Ctrl-C here leaves the segment
+         * as it was, for the next producer. */
+        prompt("Enter some text: "); /* only on a terminal */
+        ssize_t len = read_line(stdin, &line, &capacity);
+        if (len == -1) {
+            /* End of input: "end" as if typed, so the consumer finishes
+             * (the article's fgets loop resent the old buffer forever). */
+            prompt_end_of_input();
+            send_line(shared, shmid, END_WORD, strlen(END_WORD));
+            break;
+        }
+        send_line(shared, shmid, line, (size_t)len);
+        if (starts_with(line, (size_t)len, END_WORD))
+            break;
+    }
+    free(line);
+
+    /* "end" is sent: wait until the consumer has taken it, so that when we
+     * exit every line has been consumed.  The consumer then removes the
+     * segment. */
+    wait_turn(&shared->buffer_free, shmid, "the consumer to take 'end'");
+
+    /* Step 4: detach. */
+    if (shmdt(shared) == -1)
+        die("shmdt segment %d", shmid);
+    return 0;
+    /* end of lesson */
+}
