@@ -4,6 +4,8 @@
 #include "lab.h"
 
 #include <ctype.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -349,6 +351,27 @@ void print_text_line(const char *prefix, const char *text, size_t len)
     fputs(prefix, stdout);
     fwrite(text, 1, len, stdout);
     fputc('\n', stdout);
+}
+
+void print_time_line(const char *name, time_t t)
+{
+    char text[32] = "never";
+    struct tm *tm = localtime(&t);
+
+    if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
+        snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
+    printf("%s: %s\n", name, text);
+}
+
+int child_exit_code(pid_t pid, int status, const char *child)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WTERMSIG(status);
+    fprintf(stderr, "%s: %s (pid %d) was killed%s: %s (SIG%s)\n", lab_name, child, (int)pid,
+            sig == SIGPIPE ? " (its output was closed)" : "", strsignal(sig),
+            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    return 1;
 }
 
 void check_stdout(const char *lost)

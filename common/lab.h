@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <sys/ipc.h>   /* key_t */
 #include <sys/types.h>
+#include <time.h>
 
 /* ---- start-up and usage (lab.c) ---- */
 
@@ -150,6 +151,21 @@ void print_text_line(const char *prefix, const char *text, size_t len);
  * LOST saying what was in hand and is now gone ("1 message taken off the
  * queue was not printed"), or without the parenthesis when lost is NULL. */
 void check_stdout(const char *lost);
+
+/* "NAME: VALUE" with VALUE a time of struct msqid_ds or shmid_ds: local
+ * "YYYY-MM-DD HH:MM:SS", "never" for 0, or the seconds when it cannot be
+ * converted. */
+void print_time_line(const char *name, time_t t);
+
+/* ---- a forked child (lab.c) ---- */
+
+/* The exit status a parent passes on after waitpid(pid, &status): the
+ * child's own when it exited (it has said why, if it failed); 1 when a
+ * signal killed it, which it could not report, so this says it:
+ * "PROG: CHILD (pid N) was killed: Terminated (SIGTERM)", with "(its output
+ * was closed)" before the colon for SIGPIPE.  child: "the child", or what
+ * it does ("the child printing the messages"). */
+int child_exit_code(pid_t pid, int status, const char *child);
 
 /* ---- removing what the program owns (cleanup.c) ---- */
 

@@ -150,7 +150,7 @@ to_closed_pipe() {
 @test "anon-share: a child killed by a signal (SIGPIPE) makes the parent say so, exit 1" {
 	run --separate-stderr to_closed_pipe anon-share
 	assert_failure 1
-	[[ $stderr =~ ^anon-share:\ the\ child\ \(pid\ [0-9]+\)\ was\ killed:\ Broken\ pipe\ \(SIGPIPE\)$ ]] ||
+	[[ $stderr =~ ^anon-share:\ the\ child\ \(pid\ [0-9]+\)\ was\ killed\ \(its\ output\ was\ closed\):\ Broken\ pipe\ \(SIGPIPE\)$ ]] ||
 		fail "stderr: $stderr"
 }
 

@@ -80,18 +80,6 @@ static int child_main(const char *ptr, int ready_fd)
     /* end of lesson */
 }
 
-/* The child's exit status becomes ours.  A child that exited non-zero has
- * printed its own error line; one killed by a signal could not, so say it. */
-static int child_result(pid_t pid, int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WTERMSIG(status);
-    fprintf(stderr, "anon-share: the child (pid %d) was killed: %s (SIG%s)\n",
-            (int)pid, strsignal(sig), sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    return 1;
-}
-
 int main(int argc, char *argv[])
 {
     int sharing = MAP_SHARED;
@@ -151,6 +139,6 @@ int main(int argc, char *argv[])
     /* Step 4: unmap; an anonymous mapping simply goes away. */
     if (munmap(ptr, MAP_LENGTH) == -1)
         die("munmap");
-    return child_result(pid, status);
+    return child_exit_code(pid, status, "the child");
     /* end of lesson */
 }

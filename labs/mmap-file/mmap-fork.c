@@ -36,18 +36,6 @@ static const char usage_text[] =
     "  shorter than the text and its NUL (16 bytes) is grown to 16 bytes.\n"
     "  -h  this help\n";
 
-/* The child's exit status becomes ours.  A child that exited non-zero has
- * printed its own error line; one killed by a signal could not, so say it. */
-static int child_result(pid_t pid, int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WTERMSIG(status);
-    fprintf(stderr, "mmap-fork: the child (pid %d) was killed: %s (SIG%s)\n",
-            (int)pid, strsignal(sig), sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    return 1;
-}
-
 int main(int argc, char *argv[])
 {
     int opt;
@@ -121,7 +109,7 @@ int main(int argc, char *argv[])
     if (waitpid(pid, &status, 0) == -1)
         die("waitpid %d", (int)pid);
     if (status != 0)
-        return child_result(pid, status);
+        return child_exit_code(pid, status, "the child");
     /* Up to the first NUL, but never past the mapping: the article copied
      * with strcpy into char buf[64], which overflows on a file with no NUL
      * in its first 64 bytes. */

@@ -137,13 +137,7 @@ static int child_result(pid_t pid, int status, int msqid)
                 "program): %s (EIDRM)\n", msqid, strerror(EIDRM));
         return 1;
     }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WTERMSIG(status);
-    fprintf(stderr, "chat: the child printing the messages (pid %d) was killed%s: %s (SIG%s)\n",
-            (int)pid, sig == SIGPIPE ? " (its output was closed)" : "",
-            strsignal(sig), sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    return 1;
+    return child_exit_code(pid, status, "the child printing the messages");
 }
 
 int main(int argc, char *argv[])

@@ -23,16 +23,6 @@ static const char usage_text[] =
     "  -r      then remove the queue\n"
     "  -h      this help\n";
 
-static void print_time(const char *name, time_t t)
-{
-    char text[32] = "never";
-    struct tm *tm = localtime(&t);
-
-    if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
-        snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
-    printf("%s: %s\n", name, text);
-}
-
 int main(int argc, char *argv[])
 {
     const char *key_text = NULL;
@@ -82,9 +72,9 @@ int main(int argc, char *argv[])
     printf("max bytes: %lu\n", (unsigned long)ds.msg_qbytes);
     printf("last msgsnd pid: %d\n", (int)ds.msg_lspid);
     printf("last msgrcv pid: %d\n", (int)ds.msg_lrpid);
-    print_time("last msgsnd time", ds.msg_stime);
-    print_time("last msgrcv time", ds.msg_rtime);
-    print_time("last change time", ds.msg_ctime);
+    print_time_line("last msgsnd time", ds.msg_stime);
+    print_time_line("last msgrcv time", ds.msg_rtime);
+    print_time_line("last change time", ds.msg_ctime);
 
     /* What could not be printed must not be followed by the removal. */
     check_stdout(NULL);

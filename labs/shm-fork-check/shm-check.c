@@ -141,19 +141,6 @@ static shm_t *parent_main(int shmid, size_t body_size, int doorbell)
     /* end of lesson */
 }
 
-/* The parent's exit status: the child's.  A child that exited non-zero has
- * said why; one killed by a signal could not, so say it. */
-static int child_result(pid_t pid, int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WTERMSIG(status);
-    fprintf(stderr, "%s: the child (pid %d) was killed: %s (SIG%s)\n",
-            program_invocation_short_name, (int)pid, strsignal(sig),
-            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    return 1;
-}
-
 int main(int argc, char *argv[])
 {
     const char *key_text = NULL;
@@ -227,6 +214,6 @@ int main(int argc, char *argv[])
         die("shmctl IPC_RMID segment %d", shmid);
     cleanup_forget();
 
-    return child_result(pid, status);
+    return child_exit_code(pid, status, "the child");
     /* end of lesson */
 }

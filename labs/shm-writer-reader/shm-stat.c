@@ -30,16 +30,6 @@ static const char usage_text[] =
     "  -r        then remove the segment\n"
     "  -h        this help\n";
 
-static void print_time(const char *name, time_t t)
-{
-    char text[32] = "never";
-    struct tm *tm = localtime(&t);
-
-    if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
-        snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
-    printf("%s: %s\n", name, text);
-}
-
 int main(int argc, char *argv[])
 {
     const char *key_text = NULL, *path = NULL;
@@ -98,9 +88,9 @@ int main(int argc, char *argv[])
     printf("attached: %lu\n", (unsigned long)ds.shm_nattch);
     printf("creator pid: %d\n", (int)ds.shm_cpid);
     printf("last pid: %d\n", (int)ds.shm_lpid);
-    print_time("last attach time", ds.shm_atime);
-    print_time("last detach time", ds.shm_dtime);
-    print_time("last change time", ds.shm_ctime);
+    print_time_line("last attach time", ds.shm_atime);
+    print_time_line("last detach time", ds.shm_dtime);
+    print_time_line("last change time", ds.shm_ctime);
     /* IPC_RMID on an attached segment only sets this bit (and makes the
      * key 0); the segment goes at the last detach. */
     printf("marked for removal: %s\n", (ds.shm_perm.mode & SHM_DEST) ? "yes" : "no");
