@@ -389,3 +389,28 @@ blocked_in_nanosleep() { sleeping_in "$1" hrtimer_nanosleep do_nanosleep; }
 process_gone() {
 	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ] || ! kill -0 "$1" 2>/dev/null
 }
+
+# ---- mmap labs: tools some tests need (taskset, strace) ----
+# Each runs the program as `lab` does: under timeout, as $IPC_LAB_RUN_AS
+# when it is set (RUN_AS).
+
+require_taskset() {
+	if ! command -v taskset >/dev/null || ! taskset -c 0 true 2>/dev/null; then
+		skip "needs taskset and CPU 0"
+	fi
+}
+
+require_strace() {
+	if ! command -v strace >/dev/null || ! strace -qq -o /dev/null true 2>/dev/null; then
+		skip "needs strace, allowed to trace here"
+	fi
+}
+
+# traced SYSCALLS PROG ARGS...: run PROG under strace -f; the trace, one line
+# per call with the caller's pid first, in $BATS_TEST_TMPDIR/trace.
+traced() {
+	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check here.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
+		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
+}

@@ -10,28 +10,6 @@ teardown() { lab_teardown; }
 
 PRIVATE_LINE='(4096 zero bytes)'
 
-require_taskset() {
-	if ! command -v taskset >/dev/null || ! taskset -c 0 true 2>/dev/null; then
-		skip "needs taskset and CPU 0"
-	fi
-}
-
-require_strace() {
-	if ! command -v strace >/dev/null || ! strace -qq -o /dev/null true 2>/dev/null; then
-		skip "needs strace, allowed to trace here"
-	fi
-}
-
-# traced SYSCALLS PROG ARGS...: run PROG as `lab` does, under strace -f; the
-# trace, one line per call with the caller's pid first, in
-# $BATS_TEST_TMPDIR/trace.
-traced() {
-	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check here.
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
-		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
-}
-
 # pinned_runs N ARGS...: anon-share N times, with this subshell and so every
 # process it starts pinned to CPU 0, where parent and child take turns in
 # whatever order the scheduler chooses.  Prints each run's output line;

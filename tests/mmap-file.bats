@@ -53,30 +53,9 @@ pinned_to_one_cpu() {
 	)
 }
 
-require_taskset() {
-	if ! command -v taskset >/dev/null || ! taskset -c 0 true 2>/dev/null; then
-		skip "needs taskset and CPU 0"
-	fi
-}
-
 # ---- tools some tests need: strace, a private mount namespace ----
 # Each runs the program as `lab` does: under timeout, as $IPC_LAB_RUN_AS
 # when it is set (RUN_AS), in the test's IPC namespace where it matters.
-
-require_strace() {
-	if ! command -v strace >/dev/null || ! strace -qq -o /dev/null true 2>/dev/null; then
-		skip "needs strace, allowed to trace here"
-	fi
-}
-
-# traced SYSCALLS PROG ARGS...: run PROG under strace -f; the trace, one line
-# per call with the caller's pid first, in $BATS_TEST_TMPDIR/trace.
-traced() {
-	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check here.
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
-		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
-}
 
 # traced_fd PATH FLAGS-REGEX: the descriptor the traced program got from
 # openat(PATH, FLAGS...), or fail.
