@@ -517,8 +517,9 @@ recv_stopped_by() {
 # bats test_tags=points:1
 @test "the article's key taken by another user: the error says to choose a key of your own" {
 	require_namespace
-	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
+	if [ "$(id -u)" != 0 ] || ! command -v runuser >/dev/null; then
 		skip "needs root to run the squatter and the student as two other users"
+	fi
 	# nobody squats key 1234 (chat-send's default) with mode 0600 ...
 	in_ns runuser -u nobody -- "$LAB_DIR/chat-send" <<<'mine'
 	# ... and daemon, another ordinary user, meets it.

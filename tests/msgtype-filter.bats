@@ -426,8 +426,9 @@ recv_r_stopped_by() {
 as_user() { in_ns runuser -u "$1" -- "$LAB_DIR/$2" "${@:3}"; }
 
 require_other_users() {
-	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
+	if [ "$(id -u)" != 0 ] || ! command -v runuser >/dev/null; then
 		skip "needs root to run programs as nobody and daemon"
+	fi
 	have_namespace || skip "needs a private IPC namespace"
 }
 

@@ -953,8 +953,9 @@ consumer_stopped_under_producer() {
 
 # bats test_tags=points:1
 @test "another user's segment is refused by shm-write, shm-read and the consumer unless -o" {
-	[ "$(id -u)" = 0 ] && command -v runuser >/dev/null ||
+	if [ "$(id -u)" != 0 ] || ! command -v runuser >/dev/null; then
 		skip "needs root to run programs as nobody and daemon"
+	fi
 	have_namespace || skip "needs a private IPC namespace"
 	in_ns runuser -u nobody -- "$LAB_DIR/shm-write" -k "$KEY" -m 0666 planted >/dev/null
 	local refused="shmget key $KEY_HEX (the segment belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
