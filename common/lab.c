@@ -169,9 +169,42 @@ void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
 
 void die_queue(const char *call, int msqid)
 {
-    if (errno == EIDRM || errno == EINVAL)
+    int err = errno;
+    struct msqid_ds ds;
+
+    /* EINVAL also means a message over msgmax, for msgsnd: then the queue
+     * is still there, and saying it was removed would mislead. */
+    if (err == EIDRM || (err == EINVAL && msgctl(msqid, IPC_STAT, &ds) == -1)) {
+        errno = err;
         die("%s queue %d (the queue was removed)", call, msqid);
+    }
+    errno = err;
+    if (err == EINVAL && strcmp(call, "msgsnd") == 0)
+        die("msgsnd queue %d (the message is longer than msgmax, "
+            "/proc/sys/kernel/msgmax)", msqid);
     die("%s queue %d", call, msqid);
+}
+
+void check_message_fits(int msqid, size_t len)
+{
+    static int known_id = -1;
+    static size_t qbytes;
+    struct msqid_ds ds;
+
+    if (known_id != msqid) {
+        /* A queue whose mode does not let us read it (-m 0200) does not
+         * tell its size: then msgsnd alone decides. */
+        int stat = msgctl(msqid, IPC_STAT, &ds);
+        if (stat == -1 && errno != EACCES)
+            die_queue("msgctl IPC_STAT", msqid);
+        known_id = msqid;
+        qbytes = stat == -1 ? SIZE_MAX : ds.msg_qbytes;
+    }
+    if (len > qbytes) {
+        errno = EMSGSIZE;
+        die("msgsnd queue %d (a message of %zu bytes can never fit: the queue holds "
+            "at most %zu bytes, its msg_qbytes)", msqid, len, qbytes);
+    }
 }
 void die_shmget(key_t key) { die_get("shmget", 'M', key); }
 

@@ -78,6 +78,12 @@ _Noreturn void die_shmget(key_t key);
  * "CALL queue N (the queue was removed)"; other errors "CALL queue N". */
 _Noreturn void die_queue(const char *call, int msqid);
 
+/* Before msgsnd of len bytes: a message larger than the queue's msg_qbytes
+ * (kernel.msgmnb by default) can never go in, and msgsnd would wait for
+ * room for ever; this says so instead ("... can never fit ...", EMSGSIZE,
+ * exit 1).  The limit is read once per queue with IPC_STAT. */
+void check_message_fits(int msqid, size_t len);
+
 /* The student's handout (make handout) replaces each lesson region of the
  * reference code by a call to this: "PROG: not written yet: WHAT", exit 1. */
 _Noreturn void todo(const char *what);

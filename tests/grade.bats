@@ -87,6 +87,8 @@ max_points() { grep -c 'test_tags=points:' "$TOP/tests/$1.bats"; }
 	[ "$SECONDS" -lt 120 ] || fail "grading took $SECONDS s"
 	local chat
 	chat=$(max_points msgqueue-chat)
+	# The other lab lost nothing (if it did, show what).
+	grep -A12 '^msgqueue-chat: .*: FAIL$' <<<"$output" >&2 || true
 	assert_line "msgqueue-chat: $chat/$chat"
 	assert_line --regexp "^msgtype-filter: 0/$(max_points msgtype-filter)$"
 	# Nothing of it is left running (as root, programs run as graders' users).

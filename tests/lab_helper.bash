@@ -98,7 +98,7 @@ have_namespace() { [ -n "$NS_PID" ]; }
 run_as_grader() {
 	local user=$1 dir
 	RUN_AS=(setpriv "--reuid=$(id -u "$user")" "--regid=$(id -g "$user")" --clear-groups
-		--inh-caps=-all prlimit --nproc=256 --fsize=$((2 << 30)) --)
+		--inh-caps=-all prlimit --nproc=64 --fsize=$((2 << 30)) --)
 	umask 0
 	chmod 1777 "$BATS_TEST_TMPDIR"
 	dir=$BATS_TEST_TMPDIR

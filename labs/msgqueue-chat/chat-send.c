@@ -46,6 +46,7 @@ static void send_line(int msqid, const char *line, size_t len)
     do {
         size_t piece = next_piece_length(line + sent, len - sent, MAX_TEXT, END_WORD);
         memcpy(msg.some_text, line + sent, piece);
+        check_message_fits(msqid, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1)
             die_queue("msgsnd", msqid);
         sent += piece;

@@ -93,6 +93,7 @@ static bool send_line(int msqid, const char *line, size_t len)
     do {
         size_t piece = next_piece_length(line + sent, len - sent, MSG_SIZE, END_WORD);
         memcpy(msg.body, line + sent, piece);
+        check_message_fits(msqid, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1) {
             if (child_has_ended())
                 return false;

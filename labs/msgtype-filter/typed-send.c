@@ -48,6 +48,7 @@ static void send_typed(int msqid, long type, const char *text, size_t len)
     do {
         size_t piece = next_piece_length(text + sent, len - sent, TEXT_SIZE, NULL);
         memcpy(msg.mtext, text + sent, piece);
+        check_message_fits(msqid, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1)
             die_queue("msgsnd", msqid);
         printf("send mtype=%ld, mtext=", msg.mtype);

@@ -83,18 +83,39 @@ static long wait_for_status(shm_t *shm, int doorbell)
     /* end of lesson */
 }
 
+/* One failure, one line: the parent that gives up says why and removes the
+ * segment (die, or a stop signal), so once its end of the pipe is closed, a
+ * segment that is gone means the parent has spoken, and the child keeps
+ * quiet.  Only a parent killed outright (SIGKILL) leaves it to the child. */
+static bool parent_gave_up(int shmid, int doorbell)
+{
+    char byte;
+    struct shmid_ds ds;
+
+    while (read(doorbell, &byte, 1) == -1 && errno == EINTR)
+        continue;
+    return shmctl(shmid, IPC_STAT, &ds) == -1;
+}
+
 /* The child: attach, wait for the status, check every byte of the body. */
 static int child_main(int shmid, size_t body_size, int doorbell)
 {
     /* lesson: shmat read-only, wait for status, count bytes not 0xff, shmdt */
     /* SHM_RDONLY: the child only reads, so it asks for no more. */
     shm_t *shm = shmat(shmid, NULL, SHM_RDONLY);
-    if (shm == (void *)-1)
+    if (shm == (void *)-1) {
+        int err = errno;
+        if (parent_gave_up(shmid, doorbell))
+            return 1;
+        errno = err;
         die("shmat segment %d", shmid);
+    }
     printf("child attached at %p\n", (void *)shm);
     check_stdout(NULL);
 
     long status = wait_for_status(shm, doorbell);
+    if (status != (long)body_size && parent_gave_up(shmid, doorbell))
+        return 1;
     if (status != (long)body_size) {
         fprintf(stderr, "%s: the parent ended without publishing the status "
                 "(status %ld, expected %zu)\n",
@@ -207,12 +228,15 @@ int main(int argc, char *argv[])
         if (errno != EINTR)
             die("waitpid %d", (int)pid);
 
-    /* Step 4: detach, and remove (missing in the article). */
-    if (shmdt(shm) == -1)
-        die("shmdt segment %d", shmid);
+    /* Step 4: remove (missing in the article), then detach.  In this order
+     * the removal cannot fail when another program removed the segment
+     * first: a segment marked for removal lives on until its last detach,
+     * and marking it again is harmless. */
     if (shmctl(shmid, IPC_RMID, NULL) == -1)
         die("shmctl IPC_RMID segment %d", shmid);
     cleanup_forget();
+    if (shmdt(shm) == -1)
+        die("shmdt segment %d", shmid);
 
     return child_exit_code(pid, status, "the child");
     /* end of lesson */
