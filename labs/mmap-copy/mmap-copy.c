@@ -49,7 +49,7 @@ static const char usage_text[] =
 
 static char *temp_path;                  /* DST's folder/.NAME.mmap-copy-XXXXXX */
 static volatile sig_atomic_t temp_exists; /* set once mkstemp made it, cleared at rename */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
 
 /* unlink is async-signal-safe: this runs in the handler and at exit. */
 static void remove_temp(void)

@@ -138,9 +138,6 @@ static inline int open_segment(key_t key, int mode, bool remover, bool others_al
             /* Not ours: anyone may have made it (see check_segment_owner). */
             check_segment_owner(shmid, key, others_allowed);
         }
-        if (remover)
-            cleanup_segment(shmid, ON_SIGNAL);
-
         /* A segment of another size is not ours (shm-write's, say): using
          * it would read its bytes as semaphores. */
         struct shmid_ds ds;
@@ -152,6 +149,9 @@ static inline int open_segment(key_t key, int mode, bool remover, bool others_al
                 "it was made by another program; remove it with: ipcrm -M 0x%08x)",
                 (unsigned)key, shmid, (size_t)ds.shm_segsz, size, (unsigned)key);
         }
+        /* Only now is it ours to remove: never another program's segment. */
+        if (remover)
+            cleanup_segment(shmid, ON_SIGNAL);
 
         *shared = shmat(shmid, NULL, 0);
         if (*shared == (void *)-1)
