@@ -6,7 +6,7 @@
  * handlers below do only async-signal-safe work: they read a small fixed
  * table and make the msgctl/shmctl(IPC_RMID) system calls; the stop handler
  * then re-raises the signal so the parent shell still sees "killed by
- * SIGTERM".  These are the only IPC calls in common/.
+ * SIGTERM".  (The other IPC calls of common/ are lab.c's IPC_STAT.)
  */
 #define _GNU_SOURCE
 #include "lab.h"

@@ -215,15 +215,17 @@ static void check_owner(const char *call, const char *kind, key_t key,
     uid_t me = geteuid();
     unsigned k = (unsigned)key;
 
-    if (perm->uid != me && perm->cuid != me && !others_allowed) {
+    /* Both: the creator keeps the owner's rights after giving an object
+     * away with IPC_SET, so one made by someone else is not ours. */
+    if ((perm->uid != me || perm->cuid != me) && !others_allowed) {
         errno = EPERM;
         die("%s key 0x%08x (the %s belongs to uid %u, not to you: choose a key of "
             "your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway)",
             call, k, kind, (unsigned)perm->uid);
     }
-    if (perm->mode & 0002)
-        fprintf(stderr, "%s: warning: the %s with key 0x%08x can be written by "
-                "any user (mode %04o)\n", lab_name, kind, k, (unsigned)perm->mode & 0777);
+    if (perm->mode & 0066)
+        fprintf(stderr, "%s: warning: the %s with key 0x%08x can be read or written "
+                "by other users (mode %04o)\n", lab_name, kind, k, (unsigned)perm->mode & 0777);
 }
 
 void check_queue_owner(int msqid, key_t key, bool others_allowed)

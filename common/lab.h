@@ -95,8 +95,10 @@ _Noreturn void todo(const char *what);
  * "msgget key 0x... (the queue belongs to uid N, not to you: ...)", EPERM,
  * exit 1, unless others_allowed (-o): on a shared machine anyone can create
  * an object under the key you meant to use, and read or feed what you send
- * (key squatting).  An object that any user can write gets a warning line on
- * stderr, whoever owns it. */
+ * (key squatting); "ours" means we own it and created it (a creator keeps
+ * its rights after IPC_SET gives the object away).  An object that others
+ * (group or any user) can read or write gets a warning line on stderr,
+ * whoever owns it. */
 void check_queue_owner(int msqid, key_t key, bool others_allowed);
 void check_segment_owner(int shmid, key_t key, bool others_allowed);
 
