@@ -416,7 +416,7 @@ recv_stopped_by() {
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_success
 	assert_output $'You wrote: open to all\nYou wrote: end'
-	assert_equal "$stderr" "chat-recv: warning: the queue with key $KEY_HEX can be written by any user (mode 0622)"
+	assert_equal "$stderr" "chat-recv: warning: the queue with key $KEY_HEX can be read or written by other users (mode 0622)"
 }
 
 # bats test_tags=points:1

@@ -449,7 +449,7 @@ require_other_users() {
 	run --separate-stderr as_user daemon typed-recv -k "$KEY" -n -o
 	assert_success
 	assert_output "rcv rcv_ret=7, mtype=2, mtext=planted"
-	assert_equal "$stderr" "typed-recv: warning: the queue with key $KEY_HEX can be written by any user (mode 0666)"
+	assert_equal "$stderr" "typed-recv: warning: the queue with key $KEY_HEX can be read or written by other users (mode 0666)"
 	# queue-stat only looks: it shows another user's queue, with the warning.
 	run --separate-stderr as_user daemon queue-stat -k "$KEY"
 	assert_success
