@@ -90,10 +90,12 @@ static long wait_for_status(shm_t *shm, int doorbell)
 static bool parent_gave_up(int shmid, int doorbell)
 {
     char byte;
+    ssize_t n;
     struct shmid_ds ds;
 
-    while (read(doorbell, &byte, 1) == -1 && errno == EINTR)
-        continue;
+    do
+        n = read(doorbell, &byte, 1);
+    while (n == -1 && errno == EINTR);
     return shmctl(shmid, IPC_STAT, &ds) == -1;
 }
 
