@@ -12,6 +12,7 @@
 #include "lab.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/msg.h>
@@ -158,6 +159,15 @@ static void on_child_exit(int sig)
     (void)sig;
     child_ended = 1;
     remove_owned(ON_CHILD_EXIT);
+    /* A read of stdin interrupted now returns EINTR; one about to start
+     * would wait for input that nobody needs any more.  With /dev/null on
+     * fd 0 it finds the end of input at once (open and dup2 are
+     * async-signal-safe). */
+    int null = open("/dev/null", O_RDONLY);
+    if (null != -1) {
+        (void)dup2(null, STDIN_FILENO);
+        (void)close(null);
+    }
     errno = saved;
 }
 

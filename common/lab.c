@@ -192,11 +192,10 @@ void check_message_fits(int msqid, size_t len)
     struct msqid_ds ds;
 
     if (known_id != msqid) {
-        /* A queue whose mode does not let us read it (-m 0200) does not
-         * tell its size: then msgsnd alone decides. */
+        /* A queue whose mode does not let us read it (-m 0200), or that is
+         * gone already, does not tell its size: then msgsnd alone decides,
+         * and reports. */
         int stat = msgctl(msqid, IPC_STAT, &ds);
-        if (stat == -1 && errno != EACCES)
-            die_queue("msgctl IPC_STAT", msqid);
         known_id = msqid;
         qbytes = stat == -1 ? SIZE_MAX : ds.msg_qbytes;
     }

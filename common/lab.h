@@ -206,10 +206,12 @@ void cleanup_forget(void);
 void cleanup_after_error(void);
 
 /* Call before fork() in a parent that feeds its child: installs a SIGCHLD
- * handler (SA_NOCLDSTOP, no SA_RESTART) that notes the child's end and
- * removes at once what was registered ON_CHILD_EXIT.  Whenever the child
- * dies, a msgsnd blocked on the full queue then fails (EIDRM) instead of
- * waiting forever, and a blocked read of stdin returns EINTR. */
+ * handler (SA_NOCLDSTOP, no SA_RESTART) that notes the child's end, removes
+ * at once what was registered ON_CHILD_EXIT, and puts /dev/null on stdin.
+ * Whenever the child dies, a msgsnd waiting on the full queue then fails
+ * (EINTR, or EINVAL for the removed queue) instead of waiting forever, and
+ * a read of stdin returns EINTR or the end of input, even one that was
+ * just about to start. */
 void watch_child_exit(void);
 
 /* True once the watched child has ended (exited or killed). */
