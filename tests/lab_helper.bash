@@ -414,3 +414,22 @@ traced() {
 		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
 		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
 }
+
+# ---- grading (grade.bats, grade-reports.bats) ----
+
+# grade_setup: call from setup(); $SUB is an empty submission folder.
+grade_setup() {
+	SUB=$BATS_TEST_TMPDIR/submission
+	mkdir -p "$SUB"
+}
+
+# grade ARGS...: scripts/grade with a time limit; fd 3 closed for bats.
+grade() { timeout 300 "$TOP/scripts/grade" "$@" 3>&-; }
+
+# A lab's reference source, copied into the submission, perhaps changed.
+submit() { # submit LAB FILE [SED-SCRIPT]
+	mkdir -p "$SUB/labs/$1"
+	sed -e "${3:-}" "$TOP/labs/$1/$2" >"$SUB/labs/$1/$2"
+}
+
+max_points() { grep -c 'test_tags=points:' "$TOP/tests/$1.bats"; }

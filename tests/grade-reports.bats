@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# The graders' formats (Gradescope, JUnit, Autolab, JSON, TAP), the
+# students' handout, and a whole class into one CSV.  Scoring itself is in
+# grade.bats.
+
+# shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
+load lab_helper
+
+setup() { grade_setup; }
+
+@test "grade: the gradescope report has what Gradescope reads" {
+	submit msgtype-filter typed-recv.c 's/rcv rcv_ret=/rcv ret=/'
+	run grade --submission "$SUB" --format gradescope --out "$BATS_TEST_TMPDIR/results.json" msgtype-filter
+	assert_failure 1
+	run python3 - "$BATS_TEST_TMPDIR/results.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert isinstance(r["score"], (int, float)) and isinstance(r["execution_time"], (int, float))
+assert r["tests"], "no tests"
+for number, t in enumerate(r["tests"], 1):
+    assert t["name"].startswith("msgtype-filter: "), t["name"]
+    assert t["number"] == str(number)
+    assert t["status"] in ("passed", "failed")
+    assert 0 <= t["score"] <= t["max_score"]
+    assert (t["status"] == "failed") == ("output" in t)
+assert r["score"] == sum(t["score"] for t in r["tests"])
+failed = [t for t in r["tests"] if t["status"] == "failed"]
+assert failed and all(t["output"] for t in failed)
+print(len(r["tests"]), len(failed))
+EOF
+	assert_success
+	[[ $output =~ ^[0-9]+\ [1-9][0-9]*$ ]] || fail "$output"
+}
+
+@test "grade: the junit report parses, one testsuite per lab, failures with messages" {
+	submit msgqueue-chat chat.c 's/^int main(/int main(int broken /'
+	run grade --submission "$SUB" --format junit --out "$BATS_TEST_TMPDIR/junit.xml" msgqueue-chat msgtype-filter
+	assert_failure 1
+	run python3 - "$BATS_TEST_TMPDIR/junit.xml" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites"
+suites = {s.get("name"): s for s in root.findall("testsuite")}
+assert sorted(suites) == ["msgqueue-chat", "msgtype-filter"], sorted(suites)
+for name, suite in suites.items():
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases)
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert int(suite.get("failures")) == len(failures)
+    for case in cases:
+        assert case.get("name").startswith(name + ": ") and case.get("classname") == name
+    for case in failures:
+        assert case.find("failure").get("message")
+print(suites["msgqueue-chat"].get("failures") == suites["msgqueue-chat"].get("tests"),
+      suites["msgtype-filter"].get("failures"))
+EOF
+	assert_success
+	assert_output "True 0"
+}
+
+@test "grade: autolab's scores line comes last; json and tap for scripts" {
+	run --separate-stderr grade --format autolab msgtype-filter
+	assert_success
+	local max
+	max=$(max_points msgtype-filter)
+	assert_equal "${lines[-1]}" "{\"scores\": {\"msgtype-filter\": $max}}"
+	grade --format json --out "$BATS_TEST_TMPDIR/r.json" msgtype-filter
+	run python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["score"], r["max_score"])' "$BATS_TEST_TMPDIR/r.json"
+	assert_output "$max $max"
+	# The saved json renders as tap without running anything again.
+	run grade --from-json "$BATS_TEST_TMPDIR/r.json" --format tap
+	assert_success
+	assert_line -n 0 "1..$max"
+	assert_line --regexp '^ok 1 msgtype-filter: .* # points 1/1$'
+}
+
+@test "handout: lessons become TODO stubs that compile, and grading them scores low, quickly" {
+	local out=$BATS_TEST_TMPDIR/handout
+	run "$TOP/scripts/handout" --out "$out"
+	assert_success
+	run grep -rl '/\* lesson: ' "$out/labs"
+	assert_failure
+	run grep -c 'todo("' "$out/labs/msgqueue-chat/chat.c"
+	assert_output 3
+	# The stubs compile, and say what is missing.
+	make -s -C "$out/labs/msgtype-filter" >/dev/null 2>&1
+	run --separate-stderr "$out/labs/msgtype-filter/typed-send" -k 0x5eed0001 1:x
+	assert_failure 1
+	assert_equal "$stderr" "typed-send: not written yet: msgget, then send the arguments or the input lines"
+	SECONDS=0
+	run --separate-stderr grade --submission "$out" msgtype-filter msgqueue-chat
+	assert_failure 1
+	[ "$SECONDS" -lt 120 ] || fail "grading the handout took $SECONDS s"
+	local got max
+	got=$(sed -n 's|^Score: \([0-9]*\)/\([0-9]*\)$|\1|p' <<<"$output")
+	max=$(sed -n 's|^Score: \([0-9]*\)/\([0-9]*\)$|\2|p' <<<"$output")
+	[ -n "$got" ] && [ "$((got * 3))" -lt "$max" ] || fail "the handout scores $got/$max"
+}
+
+@test "handout --check: an unpaired marker is refused" {
+	local tree=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$tree"
+	cp -r "$TOP/scripts" "$TOP/labs" "$TOP/common" "$tree/"
+	sed -i '0,/\/\* end of lesson \*\//{/\/\* end of lesson \*\//d}' "$tree/labs/msgtype-filter/queue-stat.c"
+	run --separate-stderr "$tree/scripts/handout" --check
+	assert_failure 1
+	[[ $stderr == *"queue-stat.c:"*"'lesson:' without an 'end of lesson' line"* ]] || fail "$stderr"
+}
+
+@test "grade-class: one report per submission and one CSV of every student's per-lab score" {
+	local class=$BATS_TEST_TMPDIR/class
+	mkdir -p "$class/alice" "$class/bob"
+	cp "$TOP/labs/msgtype-filter/typed-recv.c" "$class/alice/"
+	sed 's/rcv rcv_ret=/rcv ret=/' "$TOP/labs/msgtype-filter/typed-recv.c" >"$class/bob/typed-recv.c"
+	run timeout 300 "$TOP/scripts/grade-class" --jobs 2 --format junit --out "$BATS_TEST_TMPDIR/grades" "$class" msgtype-filter 3>&-
+	assert_success
+	local max
+	max=$(max_points msgtype-filter)
+	run cat "$BATS_TEST_TMPDIR/grades/scores.csv"
+	assert_line -n 0 "student,msgtype-filter,total,max"
+	assert_line -n 1 "alice,$max,$max,$max"
+	assert_line -n 2 --regexp "^bob,([0-9]+),\\1,$max$"
+	refute_line -n 2 "bob,$max,$max,$max"
+	[ -f "$BATS_TEST_TMPDIR/grades/alice.json" ] && [ -f "$BATS_TEST_TMPDIR/grades/bob.junit.xml" ]
+}
