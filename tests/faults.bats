@@ -116,11 +116,13 @@ setup() {
 	lab_setup msgtype-filter
 	IN_FD=
 	FULL_FD=
+	HOLD_FD=
 }
 
 teardown() {
-	# The FIFOs a test holds open (start_on_fifo, full_fifo).
+	# The FIFOs a test holds open (start_on_fifo, full_fifo, start_held_check).
 	[ -z "${IN_FD:-}" ] || exec {IN_FD}>&-
+	[ -z "${HOLD_FD:-}" ] || exec {HOLD_FD}>&-
 	[ -z "${FULL_FD:-}" ] || exec {FULL_FD}>&-
 	lab_teardown
 }
@@ -219,24 +221,9 @@ unprivileged() {
 	fi
 }
 
-# start_bg [-i FILE] NAME PROG ARGS...: lab_bg, then wait until the program
-# runs; its own pid (not timeout's) in $PROGRAM_PID.
-start_bg() {
-	local options=()
-	while [ "${1:0:1}" = - ]; do
-		options+=("$1" "$2")
-		shift 2
-	done
-	lab_bg "${options[@]}" "$@"
-	wait_for "$1" "$2 to start" program_started "$1"
-	PROGRAM_PID=$(program_pid "$1")
-}
-
-# program_started NAME: the background program NAME runs (quietly).
-program_started() { program_pid "$1" >/dev/null; }
-
-# start_on_fifo NAME PROG ARGS...: start_bg, the program's stdin a FIFO whose
-# writing end we hold on IN_FD (close_input closes it: the end of input).
+# start_on_fifo NAME PROG ARGS...: like lab_bg_started, the program's stdin
+# a FIFO whose writing end we hold on IN_FD (close_input closes it: the end of
+# input).
 start_on_fifo() {
 	rm -f "$BATS_TEST_TMPDIR/$1.in"
 	mkfifo "$BATS_TEST_TMPDIR/$1.in"
@@ -249,6 +236,31 @@ start_on_fifo() {
 close_input() {
 	exec {IN_FD}>&-
 	IN_FD=
+}
+
+# start_held_check: shm-check in the background (as "check"), its child held
+# by the shim right after its shmat, on a FIFO whose writing end we hold on
+# HOLD_FD; returns once the child waits there and the parent in waitpid.
+# The parent's pid in $PROGRAM_PID, the child's in $CHILD_PID.
+start_held_check() {
+	[ -p "$BATS_TEST_TMPDIR/hold" ] || mkfifo "$BATS_TEST_TMPDIR/hold"
+	# Open read-write: the child's open for reading does not wait for us.
+	exec {HOLD_FD}<>"$BATS_TEST_TMPDIR/hold"
+	SHIM_CHILD_WAIT=$BATS_TEST_TMPDIR/hold LD_PRELOAD=$SHIM lab_bg_started check shm-check -k "$KEY"
+	wait_for check "shm-check's child" has_child "$PROGRAM_PID"
+	CHILD_PID=$(pgrep -P "$PROGRAM_PID")
+	wait_for check "the child to be held after its shmat" blocked_in_pipe_read "$CHILD_PID"
+	wait_for check "the parent to wait for its child" blocked_in_waitpid "$PROGRAM_PID"
+}
+
+# release_held_child: let start_held_check's child go on.
+release_held_child() {
+	echo >&"$HOLD_FD"
+	close_hold
+}
+close_hold() {
+	exec {HOLD_FD}>&-
+	HOLD_FD=
 }
 
 # signal_status SIG: the shell's status for a program killed by SIG.
@@ -667,7 +679,7 @@ msgmax_line() {
 		messages+=("$((i % 3 + 1)):message$i")
 		expected+=("rcv rcv_ret=9, mtype=$((i % 3 + 1)), mtext=message$i")
 	done
-	start_bg send typed-send -k "$KEY" "${messages[@]}"
+	lab_bg_started send typed-send -k "$KEY" "${messages[@]}"
 	wait_for send "typed-send to wait in msgsnd on a full queue" \
 		msgsnd_waits_with "$PROGRAM_PID" cbytes 99
 	# 11 messages of 9 bytes: 99 bytes, the twelfth would make 108.
@@ -688,7 +700,7 @@ msgmax_line() {
 	in_lab msgqueue-chat
 	set_ipc_limit msgmnb 100
 	seq -f 'line %02g of the full queue test' 12 >"$BATS_TEST_TMPDIR/input"
-	start_bg -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
+	lab_bg_started -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
 	# 3 lines of 30 bytes: 90 bytes; the fourth would make 120.
 	wait_for send "chat-send to wait in msgsnd on a full queue" \
 		msgsnd_waits_with "$PROGRAM_PID" qnum 3
@@ -821,7 +833,7 @@ make_segment() {
 @test "squatted key: nobody's chat-recv waits on a 0666 queue; daemon's chat-send refuses it, nothing is stolen" {
 	require_root
 	in_lab msgqueue-chat
-	as nobody start_bg squatter chat-recv -k "$KEY" -m 0666
+	as nobody lab_bg_started squatter chat-recv -k "$KEY" -m 0666
 	wait_for squatter "the squatter to wait in msgrcv" blocked_in_msgrcv "$PROGRAM_PID"
 	as daemon run --separate-stderr lab chat-send -k "$KEY" <<<'my secret'
 	assert_failure 1
@@ -840,7 +852,7 @@ make_segment() {
 @test "squatted key: nobody's shm-consumer waits on a 0666 segment; daemon's shm-producer refuses it, unless -o" {
 	require_root
 	in_lab shm-writer-reader
-	as nobody start_bg squatter shm-consumer -k "$KEY" -m 0666
+	as nobody lab_bg_started squatter shm-consumer -k "$KEY" -m 0666
 	wait_for squatter "the squatter to wait for a text" blocked_in_futex "$PROGRAM_PID"
 	as daemon run --separate-stderr lab shm-producer -k "$KEY" <<<'my secret'
 	assert_failure 1
@@ -993,7 +1005,7 @@ make_segment() {
 # bats test_tags=points:1
 @test "end of input at shm-producer's first prompt: the line is ended, 'end' handed over, both exit 0" {
 	in_lab shm-writer-reader
-	start_bg consumer shm-consumer -k "$KEY"
+	lab_bg_started consumer shm-consumer -k "$KEY"
 	wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$PROGRAM_PID"
 	run --separate-stderr lab_tty shm-producer -k "$KEY" </dev/null
 	assert_success
@@ -1121,7 +1133,7 @@ assert_same_bytes() {
 	odd_input "$t/input"
 	# shellcheck disable=SC2016 # perl's variables, not the shell's
 	{ pieces 2048 '"You wrote: $piece\n"' <"$t/input"; echo 'You wrote: end'; } >"$t/expected"
-	start_bg consumer shm-consumer -k "$KEY"
+	lab_bg_started consumer shm-consumer -k "$KEY"
 	wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$PROGRAM_PID"
 	run --separate-stderr lab shm-producer -k "$KEY" <"$t/input"
 	assert_success
@@ -1177,7 +1189,7 @@ drain_chat_queue() {
 		>"$BATS_TEST_TMPDIR/input"
 	head -n "$fit" "$BATS_TEST_TMPDIR/input" >"$BATS_TEST_TMPDIR/queued"
 	for sig in "${SIGNALS[@]}"; do
-		start_bg -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
+		lab_bg_started -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
 		wait_for send "chat-send to wait in msgsnd on a full queue" msgsnd_waits_with "$PROGRAM_PID" qnum "$fit"
 		kill "-$sig" "$PROGRAM_PID"
 		wait_bg send
@@ -1229,7 +1241,7 @@ assert_sent_is_queued() {
 	fit=$(($(msgmnb) / 50))
 	lines_of_50 "$BATS_TEST_TMPDIR/input" $((fit + 10))
 	for sig in "${SIGNALS[@]}"; do
-		start_bg -i "$BATS_TEST_TMPDIR/input" send typed-send -k "$KEY"
+		lab_bg_started -i "$BATS_TEST_TMPDIR/input" send typed-send -k "$KEY"
 		wait_for send "typed-send to wait in msgsnd on a full queue" msgsnd_waits_with "$PROGRAM_PID" qnum "$fit"
 		kill "-$sig" "$PROGRAM_PID"
 		wait_bg send
@@ -1279,7 +1291,7 @@ assert_sent_is_queued() {
 @test "shm-producer waiting for a line: SIGTERM, SIGINT, SIGHUP leave the segment; the waiting consumer loses nothing" {
 	local sig
 	in_lab shm-writer-reader
-	start_bg consumer shm-consumer -k "$KEY"
+	lab_bg_started consumer shm-consumer -k "$KEY"
 	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$CONSUMER_PID"
 	for sig in "${SIGNALS[@]}"; do
@@ -1313,7 +1325,7 @@ You wrote: end"
 	for sig in "${SIGNALS[@]}"; do
 		# No consumer yet: the producer creates the segment, puts 'end' in
 		# it, and waits until someone takes it.
-		start_bg producer shm-producer -k "$KEY"
+		lab_bg_started producer shm-producer -k "$KEY"
 		wait_for producer "shm-producer to wait for 'end' to be taken" blocked_in_futex "$PROGRAM_PID"
 		kill "-$sig" "$PROGRAM_PID"
 		wait_bg producer
@@ -1329,18 +1341,11 @@ You wrote: end"
 
 # bats test_tags=points:1
 @test "shm-check's parent waiting for its child (waitpid): SIGTERM, SIGINT, SIGHUP remove the segment; the child's check still holds" {
-	local sig parent child id hold
+	local sig parent child id
 	in_lab shm-fork-check
-	mkfifo "$BATS_TEST_TMPDIR/hold"
 	for sig in "${SIGNALS[@]}"; do
-		# Open read-write: the child's open for reading does not wait for us.
-		exec {hold}<>"$BATS_TEST_TMPDIR/hold"
-		SHIM_CHILD_WAIT=$BATS_TEST_TMPDIR/hold LD_PRELOAD=$SHIM start_bg check shm-check -k "$KEY"
-		parent=$PROGRAM_PID
-		wait_for check "shm-check's child" has_child "$parent"
-		child=$(pgrep -P "$parent")
-		wait_for check "the child to be held after its shmat" blocked_in_pipe_read "$child"
-		wait_for check "the parent to wait for its child" blocked_in_waitpid "$parent"
+		start_held_check
+		parent=$PROGRAM_PID child=$CHILD_PID
 		id=$(segment_field "$KEY" shmid)
 		assert_equal "$(segment_field "$KEY" nattch)" 2
 		kill "-$sig" "$parent"
@@ -1349,8 +1354,7 @@ You wrote: end"
 		# Removed: no longer under the key, but still attached by the child.
 		segment_gone "$KEY"
 		assert_equal "$(segment_id_field "$id" nattch)" 1
-		echo >&"$hold"
-		exec {hold}>&-
+		release_held_child
 		wait_until "the child to end" process_gone "$child"
 		segment_id_gone "$id"
 		run cat "$BATS_TEST_TMPDIR/check.out"
@@ -1361,21 +1365,15 @@ You wrote: end"
 
 # bats test_tags=points:1
 @test "shm-check's child waiting: SIGTERM, SIGINT, SIGHUP kill only the child; the parent says so in one line, exit 1, no segment" {
-	local sig parent child hold
+	local sig parent child
 	declare -A described=([TERM]=Terminated [INT]=Interrupt [HUP]=Hangup)
 	in_lab shm-fork-check
-	mkfifo "$BATS_TEST_TMPDIR/hold"
 	for sig in "${SIGNALS[@]}"; do
-		exec {hold}<>"$BATS_TEST_TMPDIR/hold"
-		SHIM_CHILD_WAIT=$BATS_TEST_TMPDIR/hold LD_PRELOAD=$SHIM start_bg check shm-check -k "$KEY"
-		parent=$PROGRAM_PID
-		wait_for check "shm-check's child" has_child "$parent"
-		child=$(pgrep -P "$parent")
-		wait_for check "the child to be held after its shmat" blocked_in_pipe_read "$child"
-		wait_for check "the parent to wait for its child" blocked_in_waitpid "$parent"
+		start_held_check
+		parent=$PROGRAM_PID child=$CHILD_PID
 		kill "-$sig" "$child"
 		wait_bg check
-		exec {hold}>&-
+		close_hold
 		assert_equal "$status" 1
 		file_one_line "$BATS_TEST_TMPDIR/check.err" \
 			"shm-check: the child (pid $child) was killed: ${described[$sig]} (SIG$sig)"
@@ -1400,7 +1398,7 @@ full_fifo() {
 	for sig in "${SIGNALS[@]}"; do
 		in_lab msgtype-filter
 		lab typed-send -k "$KEY" 1:x >/dev/null
-		start_bg stat queue-stat -k "$KEY" -r
+		lab_bg_started stat queue-stat -k "$KEY" -r
 		wait_for stat "queue-stat to wait in write" blocked_in_pipe_write "$PROGRAM_PID"
 		kill "-$sig" "$PROGRAM_PID"
 		wait_bg stat
@@ -1409,7 +1407,7 @@ full_fifo() {
 		queue_gone "$KEY"
 		in_lab shm-writer-reader
 		lab shm-write -k "$KEY" >/dev/null
-		start_bg stat shm-stat -k "$KEY" -r
+		lab_bg_started stat shm-stat -k "$KEY" -r
 		wait_for stat "shm-stat to wait in write" blocked_in_pipe_write "$PROGRAM_PID"
 		kill "-$sig" "$PROGRAM_PID"
 		wait_bg stat
@@ -1426,7 +1424,7 @@ full_fifo() {
 	local child
 	in_lab msgqueue-chat
 	echo hello >"$BATS_TEST_TMPDIR/input"
-	SHIM_STAT_AFTER_CHILD_EXIT=1 LD_PRELOAD=$SHIM start_bg -i "$BATS_TEST_TMPDIR/input" chat chat -k "$KEY"
+	SHIM_STAT_AFTER_CHILD_EXIT=1 LD_PRELOAD=$SHIM lab_bg_started -i "$BATS_TEST_TMPDIR/input" chat chat -k "$KEY"
 	CHAT_PID=$PROGRAM_PID
 	wait_for chat "chat's child" has_child "$CHAT_PID"
 	child=$(pgrep -P "$CHAT_PID")
@@ -1477,7 +1475,7 @@ full_fifo() {
 @test "typed-send waiting in msgsnd when the queue is removed: one line, exit 1; it announced only what was queued" {
 	local fit=$(($(msgmnb) / 50))
 	lines_of_50 "$BATS_TEST_TMPDIR/input" $((fit + 10))
-	start_bg -i "$BATS_TEST_TMPDIR/input" send typed-send -k "$KEY"
+	lab_bg_started -i "$BATS_TEST_TMPDIR/input" send typed-send -k "$KEY"
 	wait_for send "typed-send to wait in msgsnd on a full queue" msgsnd_waits_with "$PROGRAM_PID" qnum "$fit"
 	in_ns ipcrm -Q "$KEY_HEX"
 	wait_bg send
@@ -1503,20 +1501,12 @@ full_fifo() {
 
 # bats test_tags=points:1
 @test "shm-check: the segment removed by another program while the parent waits: the check holds, exit 0" {
-	local parent child hold id
+	local id
 	in_lab shm-fork-check
-	mkfifo "$BATS_TEST_TMPDIR/hold"
-	exec {hold}<>"$BATS_TEST_TMPDIR/hold"
-	SHIM_CHILD_WAIT=$BATS_TEST_TMPDIR/hold LD_PRELOAD=$SHIM start_bg check shm-check -k "$KEY"
-	parent=$PROGRAM_PID
-	wait_for check "shm-check's child" has_child "$parent"
-	child=$(pgrep -P "$parent")
-	wait_for check "the child to be held after its shmat" blocked_in_pipe_read "$child"
-	wait_for check "the parent to wait for its child" blocked_in_waitpid "$parent"
+	start_held_check
 	id=$(segment_field "$KEY" shmid)
 	in_ns ipcrm -M "$KEY_HEX"
-	echo >&"$hold"
-	exec {hold}>&-
+	release_held_child
 	wait_bg check
 	local code=$status
 	segment_id_gone "$id"

@@ -155,17 +155,23 @@ program_pid() {
 	pgrep -P "${BG[$1]}" | head -n 1 | grep .
 }
 
-# lab_bg_receiving [LAB_BG-OPTIONS] NAME PROG ARGS...: lab_bg, then wait
-# until the program is blocked in msgrcv; its pid in $PROGRAM_PID.
-lab_bg_receiving() {
-	local options=()
-	while [ "${1:0:1}" = - ]; do
-		options+=("$1" "$2")
-		shift 2
-	done
-	lab_bg "${options[@]}" "$@"
-	wait_for "$1" "$2 to start" program_pid "$1"
+# lab_bg_started [LAB_BG-OPTIONS] NAME PROG ARGS...: lab_bg, then wait
+# until the program itself runs; its pid in $PROGRAM_PID.
+lab_bg_started() {
+	lab_bg "$@"
+	while [ "${1:0:1}" = - ]; do shift 2; done
+	wait_for "$1" "$2 to start" program_started "$1"
 	PROGRAM_PID=$(program_pid "$1")
+}
+
+# program_started NAME: the background program NAME runs (quietly).
+program_started() { program_pid "$1" >/dev/null; }
+
+# lab_bg_receiving [LAB_BG-OPTIONS] NAME PROG ARGS...: lab_bg_started, then
+# wait until the program is blocked in msgrcv.
+lab_bg_receiving() {
+	lab_bg_started "$@"
+	while [ "${1:0:1}" = - ]; do shift 2; done
 	wait_for "$1" "$2 to block in msgrcv" is_blocked_in "$PROGRAM_PID" do_msgrcv
 }
 
