@@ -110,6 +110,21 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
     return parse_key_mode_owner_options(argc, argv, article_key, key, mode, NULL);
 }
 
+void parse_peer_options(int argc, char *argv[], key_t article_key,
+                        const char *why_not_private, key_t *key, int *mode,
+                        bool *others_allowed)
+{
+    int first_arg = parse_key_mode_owner_options(argc, argv, article_key, key, mode,
+                                                 others_allowed);
+
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
+    /* IPC_PRIVATE always makes a new object that no other program can find
+     * by its key: the peer would wait for ever. */
+    if (*key == IPC_PRIVATE)
+        usage_bad("key 0 is IPC_PRIVATE: %s", why_not_private);
+}
+
 /* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
  * glibc (2.32 and later), so it is right for every errno on this system. */
 __attribute__((format(printf, 2, 0)))

@@ -56,6 +56,14 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
 int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
                                  key_t *key, int *mode, bool *others_allowed);
 
+/* For the programs that meet a peer under a shared key and take no
+ * arguments (chat-send and chat-recv, shm-producer and shm-consumer):
+ * parse_key_mode_owner_options, then an argument or key 0 (IPC_PRIVATE) is
+ * bad usage, "key 0 is IPC_PRIVATE: WHY_NOT_PRIVATE". */
+void parse_peer_options(int argc, char *argv[], key_t article_key,
+                        const char *why_not_private, key_t *key, int *mode,
+                        bool *others_allowed);
+
 /* ---- errors (lab.c) ---- */
 
 /* A failed call: "PROG: WHAT: strerror text (ENAME)" on stderr, exit 1.

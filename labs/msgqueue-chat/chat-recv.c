@@ -36,15 +36,12 @@ int main(int argc, char *argv[])
 {
     key_t key;
     int mode;
+    bool others_allowed; /* -o */
 
     lab_init(usage_text);
-    bool others_allowed;
-    int first_arg = parse_key_mode_owner_options(argc, argv, MSG_KEY, &key, &mode,
-                                                 &others_allowed);
-    if (first_arg < argc)
-        usage_bad("unexpected argument '%s'", argv[first_arg]);
-    if (key == IPC_PRIVATE)
-        usage_bad("key 0 is IPC_PRIVATE: chat-send could never open that queue");
+    parse_peer_options(argc, argv, MSG_KEY,
+                       "chat-send could never open that queue",
+                       &key, &mode, &others_allowed);
 
     /* lesson: msgget, msgrcv and print until END_WORD, IPC_RMID */
     /* Create the queue, or open the one chat-send made: either program may

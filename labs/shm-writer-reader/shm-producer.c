@@ -61,15 +61,12 @@ int main(int argc, char *argv[])
 {
     key_t key;
     int mode;
+    bool others_allowed; /* -o */
 
     lab_init(usage_text);
-    bool others_allowed;
-    int first_arg = parse_key_mode_owner_options(argc, argv, SHM_KEY, &key, &mode,
-                                                 &others_allowed);
-    if (first_arg < argc)
-        usage_bad("unexpected argument '%s'", argv[first_arg]);
-    if (key == IPC_PRIVATE)
-        usage_bad("key 0 is IPC_PRIVATE: shm-consumer could never find that segment");
+    parse_peer_options(argc, argv, SHM_KEY,
+                       "shm-consumer could never find that segment",
+                       &key, &mode, &others_allowed);
 
     /* lesson: open_segment, send each line until END_WORD, wait, shmdt */
     /* Steps 1 and 2: create or open the segment, and attach it.  The
