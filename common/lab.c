@@ -77,6 +77,19 @@ void usage_bad_option(int getopt_result)
     usage_bad("unknown option -%c", optopt);
 }
 
+int parse_help_option(int argc, char *argv[])
+{
+    int opt;
+
+    /* "+": stop at the first argument: what follows it is not an option. */
+    while ((opt = getopt(argc, argv, "+:h")) != -1) {
+        if (opt == 'h')
+            usage_help();
+        usage_bad_option(opt);
+    }
+    return optind;
+}
+
 int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
                                  key_t *key, int *mode, bool *others_allowed)
 {

@@ -44,6 +44,10 @@ _Noreturn void usage_bad_option(int getopt_result);
 /* Objects are created owner-only unless -m says otherwise. */
 #define DEFAULT_MODE 0600
 
+/* For the programs whose only option is -h: parses it (bad usage exits 2)
+ * and returns the index in argv of the first argument. */
+int parse_help_option(int argc, char *argv[]);
+
 /* For the programs whose options are just -k KEY, -m MODE and -h: parses
  * them (bad usage exits 2), resolves the key as key_from_option_env_or does,
  * and returns the index in argv of the first argument after the options. */

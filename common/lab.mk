@@ -21,7 +21,8 @@ COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
 .PHONY: all demo demo-steps test clean
 all: $(PROGRAMS)
 
-$(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h
+# A lab's own headers (shm_com.h, ...) are prerequisites of all its programs.
+$(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h $(wildcard *.h)
 	$(CC) $(LAB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
 
 # The demo runs where `make demo` at the top runs it: in a private IPC

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE /* sigabbrev_np */
 #include "lab.h"
+#include "regular_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,17 +39,11 @@ static const char usage_text[] =
 
 int main(int argc, char *argv[])
 {
-    int opt;
-
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:h")) != -1) {
-        if (opt == 'h')
-            usage_help();
-        usage_bad_option(opt);
-    }
-    if (argc - optind > 1)
-        usage_bad("unexpected argument '%s'", argv[optind + 1]);
-    const char *path = optind < argc ? argv[optind] : DEFAULT_FILE;
+    int first_arg = parse_help_option(argc, argv);
+    if (argc - first_arg > 1)
+        usage_bad("unexpected argument '%s'", argv[first_arg + 1]);
+    const char *path = first_arg < argc ? argv[first_arg] : DEFAULT_FILE;
 
     /* lesson: open, mmap MAP_SHARED, fork: the child writes, the parent waits and prints */
     /* Step 1: open the file read-write (MAP_SHARED with PROT_WRITE needs
@@ -56,13 +51,7 @@ int main(int argc, char *argv[])
     int fd = open(path, O_RDWR);
     if (fd == -1)
         die("open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) == -1)
-        die("fstat %s", path);
-    if (!S_ISREG(st.st_mode)) {
-        errno = ENODEV; /* what mmap says for a FIFO or a device */
-        die("mmap %s (not a regular file)", path);
-    }
+    struct stat st = fstat_regular_file(fd, path);
     if ((uintmax_t)st.st_size > SIZE_MAX)
         die("mmap %s (%jd bytes: more than this process can map)", path, (intmax_t)st.st_size);
     /* mmap cannot make a file longer (article 5.1.3): a short file is grown

@@ -222,16 +222,11 @@ int main(int argc, char *argv[])
 {
     const int rw = PROT_READ | PROT_WRITE;
     char question[100];
-    int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:h")) != -1) {
-        if (opt == 'h')
-            usage_help();
-        usage_bad_option(opt);
-    }
-    if (optind < argc)
-        usage_bad("unexpected argument '%s'", argv[optind]);
+    int first_arg = parse_help_option(argc, argv);
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
     long page_size = sysconf(_SC_PAGESIZE);
     if (page_size == -1)
         die("sysconf _SC_PAGESIZE");

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "regular_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,19 +30,13 @@ static const char usage_text[] =
 
 int main(int argc, char *argv[])
 {
-    int opt;
-
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:h")) != -1) {
-        if (opt == 'h')
-            usage_help();
-        usage_bad_option(opt);
-    }
-    if (optind == argc)
+    int first_arg = parse_help_option(argc, argv);
+    if (first_arg == argc)
         usage_bad("missing FILE");
-    if (argc - optind > 1)
-        usage_bad("unexpected argument '%s'", argv[optind + 1]);
-    const char *path = argv[optind];
+    if (argc - first_arg > 1)
+        usage_bad("unexpected argument '%s'", argv[first_arg + 1]);
+    const char *path = argv[first_arg];
 
     /* lesson: open read-only, flock, mmap PROT_READ, print the text */
     /* Step 1: open read-only: PROT_READ needs no more.  O_NONBLOCK only so
@@ -54,13 +49,7 @@ int main(int argc, char *argv[])
      * we never print half of an old text and half of a new one. */
     if (flock(fd, LOCK_SH) == -1)
         die("flock %s", path);
-    struct stat st;
-    if (fstat(fd, &st) == -1)
-        die("fstat %s", path);
-    if (!S_ISREG(st.st_mode)) {
-        errno = S_ISDIR(st.st_mode) ? EISDIR : ENODEV; /* ENODEV: mmap's word */
-        die("mmap %s (not a regular file)", path);
-    }
+    struct stat st = fstat_regular_file(fd, path);
     if ((uintmax_t)st.st_size > SIZE_MAX)
         die("mmap %s (%jd bytes: more than this process can map)", path, (intmax_t)st.st_size);
     size_t size = (size_t)st.st_size;

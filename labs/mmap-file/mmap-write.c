@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "regular_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,13 +66,7 @@ int main(int argc, char *argv[])
     /* One writer at a time, and no reader meanwhile (see mmap-read). */
     if (flock(fd, LOCK_EX) == -1)
         die("flock %s", path);
-    struct stat st;
-    if (fstat(fd, &st) == -1)
-        die("fstat %s", path);
-    if (!S_ISREG(st.st_mode)) {
-        errno = ENODEV; /* what mmap says for a FIFO or a device */
-        die("mmap %s (not a regular file)", path);
-    }
+    fstat_regular_file(fd, path); /* only a regular file can be mapped */
 
     /* Step 2: make room.  mmap cannot make a file longer (article 5.1.3),
      * and using a mapped page that lies wholly past the end of the file
