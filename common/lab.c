@@ -44,6 +44,12 @@ void lab_init(const char *text)
     lab_name = program_invocation_short_name;
     usage_text = text;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* stderr is unbuffered by default: "PROG: ", WHAT and the reason would
+     * go out in three writes, and a parent's and its child's error lines,
+     * both failing at once, could interleave.  Line-buffered, each line
+     * goes out whole, in one write. */
+    static char stderr_buffer[BUFSIZ];
+    setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     if (atexit(close_stdout) != 0) {
         errno = ENOMEM;
         die("atexit");

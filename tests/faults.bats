@@ -1737,3 +1737,34 @@ shm-read: shmctl IPC_RMID segment $id: Operation not permitted (EPERM)"
 	# line, the parent's.
 	assert_one_line_like '^shm-check: shmat segment [0-9]+: Cannot allocate memory \(ENOMEM\)$'
 }
+
+# stderr_writes: the byte counts of the traced program's writes to fd 2, in
+# order, one per line (from $BATS_TEST_TMPDIR/trace; see traced).
+stderr_writes() {
+	sed -n 's/^[0-9]* *write(2, .*) = \([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/trace"
+}
+
+# bats test_tags=points:1
+@test "an error line goes out whole, in one write: a parent's and its child's lines, failing at once, cannot interleave" {
+	require_strace
+	in_lab mmap-file
+	local missing=$BATS_TEST_TMPDIR/missing line
+	# die: "PROG: WHAT: REASON (ENAME)".
+	run --separate-stderr traced write mmap-read "$missing"
+	assert_failure 1
+	line="mmap-read: open $missing: No such file or directory (ENOENT)"
+	assert_equal "$stderr" "$line"
+	assert_equal "$(stderr_writes)" "$((${#line} + 1))"
+	# usage_bad: its line first, whole; the usage text after it.
+	run --separate-stderr traced write mmap-read
+	assert_failure 2
+	line="mmap-read: missing FILE"
+	assert_equal "${stderr%%$'\n'*}" "$line"
+	assert_equal "$(stderr_writes | head -n 1)" "$((${#line} + 1))"
+	# The output's failure, said at exit.
+	printf 'text\n' >"$BATS_TEST_TMPDIR/text"
+	traced write mmap-read "$BATS_TEST_TMPDIR/text" >/dev/full 2>"$BATS_TEST_TMPDIR/err" && fail "mmap-read into /dev/full succeeded"
+	line="mmap-read: write standard output: No space left on device (ENOSPC)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "$line"
+	assert_equal "$(stderr_writes)" "$((${#line} + 1))"
+}
