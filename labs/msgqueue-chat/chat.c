@@ -9,6 +9,12 @@
  *     make && ./chat                  # type lines, then exit
  *     printf 'hi\nexit\n' | ./chat    # new message: hi / new message: exit / chat ended
  *     ./chat -k 0                     # IPC_PRIVATE: a queue no other program can open
+ *
+ * The message queue calls are all here.  Two helpers from common/ do the
+ * plumbing around them: watch_child_exit (cleanup.c) removes the queue the
+ * moment the child ends, so a parent blocked in msgsnd or read stops at
+ * once; check_message_fits (lab.c) refuses a message larger than the queue
+ * can ever hold, which msgsnd would otherwise wait on for ever.
  */
 #define _GNU_SOURCE
 #include "lab.h"
