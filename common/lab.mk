@@ -6,7 +6,10 @@
 #     demo-steps: all
 #     	printf 'hi\nexit\n' | ./chat
 # Each program PROG is built from PROG.c plus the helpers in common/, straight
-# into the lab folder.  Override as usual: make CC=clang, make CFLAGS+=-O0.
+# into the lab folder.  A lab whose programs are split into several files
+# names the others before the include; they are linked into each program:
+#     LAB_SOURCES = bench-support.c
+# Override as usual: make CC=clang, make CFLAGS+=-O0.
 
 COMMON := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 TOP    := $(abspath $(COMMON)/..)
@@ -21,9 +24,10 @@ COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
 .PHONY: all demo demo-steps test clean
 all: $(PROGRAMS)
 
-# A lab's own headers (shm_com.h, ...) are prerequisites of all its programs.
-$(PROGRAMS): %: %.c $(COMMON_SRC) $(COMMON)/lab.h $(wildcard *.h)
-	$(CC) $(LAB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
+# A lab's own sources (LAB_SOURCES) and headers (shm_com.h, ...) are
+# prerequisites of all its programs.
+$(PROGRAMS): %: %.c $(LAB_SOURCES) $(COMMON_SRC) $(COMMON)/lab.h $(wildcard *.h)
+	$(CC) $(LAB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LAB_SOURCES) $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
 
 # The demo runs where `make demo` at the top runs it: in a private IPC
 # namespace when the machine allows one (scripts/demo says which).

@@ -28,13 +28,16 @@
  * parent compares with the checksum of what was sent, so a fast but wrong
  * transfer fails instead of winning.
  *
+ * This file holds the IPC; bench-support.c holds the plumbing around it:
+ * options, clock, checksum, CPU pinning, progress, the table and the CSV.
+ *
  *     make && ./ipc-bench        # a few seconds; the table on stdout
  *     ./ipc-bench -q -o run.csv  # the quickest run, also written as CSV
  *     ./ipc-bench -l             # a minute or two: 1 GiB transfers
  *     ./ipc-bench -c 0,0         # both processes on CPU 0 (no shm-spin)
  */
 #define _GNU_SOURCE
-#include "lab.h"
+#include "bench-support.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,203 +53,13 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RING_BYTES     (1u << 20)   /* each ring: 1 MiB of slots */
-#define MAX_MESSAGE    8192         /* the largest message: the default msgmax */
 #define PIECE          (64u << 10)  /* the large transfer moves 64 KiB pieces */
-#define MAX_SIZES      16
-#define MAX_REPEATS    1000
-#define MAX_TRANSFER_MIB 4096L
 #define CACHE_LINE     64
 
-static const char usage_text[] =
-    "usage: ipc-bench [-q | -l] [-o CSV] [-s SIZES] [-r REPEATS] [-t MIB]\n"
-    "                 [-M MECHANISMS] [-c CPU,CPU] [-B] [-k KEY] [-m MODE]\n"
-    "  Measures memcpy, a pipe, a System V message queue, a Unix domain socket\n"
-    "  and System V shared memory (a ring with semaphores; a ring with spinning,\n"
-    "  given two CPUs) between a parent and a forked child: one-way throughput\n"
-    "  and rate, and round-trip time, per message size; then a large transfer.\n"
-    "  Prints a table with each figure's ratio to memcpy and to the pipe.\n"
-    "  Progress goes to stderr.  Default: a few seconds (5 repeats, 128 MiB).\n"
-    "  -q         quickest run: 3 short repeats, 16 MiB transfers (a second)\n"
-    "  -l         long run: 7 repeats, 1 GiB transfers (a minute or two)\n"
-    "  -o CSV     also write the figures to CSV, with the header\n"
-    "             mechanism,bytes,metric,median,min,max,unit\n"
-    "  -s SIZES   message sizes in bytes, comma-separated, each a multiple of 32\n"
-    "             from 32 to 8192 (default 64,256,1024,4096,8192)\n"
-    "  -r REPEATS runs of each measurement (1 to 1000)\n"
-    "  -t MIB     size of the large transfer, in MiB (1 to 4096)\n"
-    "  -M LIST    only these mechanisms, comma-separated (default: all of memcpy,\n"
-    "             pipe,msgqueue,unix-socket,shm-sem,shm-spin)\n"
-    "  -c A,B     pin the parent to CPU A and the child to CPU B (default: the\n"
-    "             first two CPUs this process may use); A = B skips shm-spin\n"
-    "  -B         shm-sem: one message per slot, one semaphore post per message\n"
-    "             (default: small messages share 8 KiB slots, posted in batches)\n"
-    "  -k KEY     key of the queue and the segment (strtol base 0); default\n"
-    "             $IPC_LAB_KEY, else 0 = IPC_PRIVATE\n"
-    "  -m MODE    permissions of the queue and the segment, octal (default 0600)\n"
-    "  -h         this help\n";
-
-enum mechanism { MEMCPY, PIPE, MSGQUEUE, UNIX_SOCKET, SHM_SEM, SHM_SPIN, N_MECHANISMS };
-
-static const char *const mechanism_name[N_MECHANISMS] = {
-    "memcpy", "pipe", "msgqueue", "unix-socket", "shm-sem", "shm-spin",
-};
-
-enum metric { THROUGHPUT, RATE, RTT, N_METRICS };
-
-static const char *const metric_name[N_METRICS] = { "throughput", "rate", "rtt" };
-static const char *const metric_unit[N_METRICS] = { "MiB/s", "msg/s", "us" };
-
 enum direction { DOWN, UP }; /* DOWN: parent to child; UP: child to parent */
-
-/* ---- settings, read from the options ---- */
-
-static struct {
-    const char *run_name;
-    long repeats;
-    double round_seconds;   /* how long one timed run of a message size lasts */
-    long transfer_mib;
-    size_t sizes[MAX_SIZES];
-    int n_sizes;
-    int cpu[2];             /* [0] the parent's CPU, [1] the child's; -1: not pinned */
-    key_t key;
-    int mode;
-    size_t msgmax;          /* the kernel's largest message */
-    bool batching;          /* shm-sem: one semaphore post for several messages */
-    bool selected[N_MECHANISMS]; /* -M */
-} settings;
-
-/* ---- time, and the checksum that keeps every run honest ---- */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-        die("clock_gettime");
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* A Fletcher-style checksum over 64-bit words, in four lanes (word i goes to
- * lane i % 4) so that the receiver computes it faster than memcpy copies:
- * a += word; b += a.  b depends on the order of the words, so a message lost,
- * repeated, torn or delivered out of order changes it.  Messages are a
- * multiple of 32 bytes, so a word's lane does not depend on how the stream
- * is cut into messages. */
-struct checksum {
-    uint64_t a[4], b[4];
-};
-
-static void checksum_add(struct checksum *sum, const unsigned char *data, size_t len)
-{
-    uint64_t a0 = sum->a[0], a1 = sum->a[1], a2 = sum->a[2], a3 = sum->a[3];
-    uint64_t b0 = sum->b[0], b1 = sum->b[1], b2 = sum->b[2], b3 = sum->b[3];
-
-    for (size_t i = 0; i < len; i += 32) {
-        uint64_t w[4];
-        memcpy(w, data + i, sizeof w); /* no alignment assumed */
-        a0 += w[0]; b0 += a0;
-        a1 += w[1]; b1 += a1;
-        a2 += w[2]; b2 += a2;
-        a3 += w[3]; b3 += a3;
-    }
-    *sum = (struct checksum){ { a0, a1, a2, a3 }, { b0, b1, b2, b3 } };
-}
-
-/* Append a block whose own checksum (from zero) is block and which holds
- * words_per_lane words in each lane: b grows by words_per_lane times the
- * a it starts from, plus the block's b; a by the block's a. */
-static void checksum_append_block(struct checksum *sum, const struct checksum *block,
-                                  uint64_t words_per_lane)
-{
-    for (int lane = 0; lane < 4; lane++) {
-        sum->b[lane] += words_per_lane * sum->a[lane] + block->b[lane];
-        sum->a[lane] += block->a[lane];
-    }
-}
-
-static bool checksum_equal(const struct checksum *x, const struct checksum *y)
-{
-    return memcmp(x, y, sizeof *x) == 0;
-}
-
-/* ---- what is sent: a pool of distinct messages, sent in turn ---- */
-
-struct source {
-    const unsigned char *data;
-    size_t message_size;
-    uint64_t n_messages;      /* message i is data + (i % n_messages) * size */
-    struct checksum whole;    /* of all n_messages, from zero */
-    bool transfer;            /* the large transfer, not a pool sent in turn */
-};
-
-/* Pseudo-random bytes (splitmix64): every message differs from the others. */
-static void fill_random(unsigned char *data, size_t len, uint64_t seed)
-{
-    for (size_t i = 0; i < len; i += 8) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        z ^= z >> 31;
-        memcpy(data + i, &z, len - i < 8 ? len - i : 8);
-    }
-}
-
-/* n_messages distinct messages of message_size bytes, from seed. */
-static struct source make_source(size_t message_size, uint64_t n_messages, uint64_t seed)
-{
-    size_t len = message_size * n_messages;
-    unsigned char *data = malloc(len);
-    if (data == NULL)
-        die("malloc %zu bytes", len);
-    fill_random(data, len, seed);
-    struct source src = { data, message_size, n_messages, { { 0 }, { 0 } }, false };
-    checksum_add(&src.whole, data, len);
-    return src;
-}
-
-/* The checksum of the first count messages of the stream, without reading
- * them all again: whole laps of the pool, then what is left. */
-static struct checksum expected_checksum(const struct source *src, uint64_t count)
-{
-    struct checksum sum = { { 0 }, { 0 } };
-    uint64_t laps = count / src->n_messages, rest = count % src->n_messages;
-    uint64_t words_per_lane = src->message_size * src->n_messages / 32;
-
-    for (uint64_t i = 0; i < laps; i++)
-        checksum_append_block(&sum, &src->whole, words_per_lane);
-    checksum_add(&sum, src->data, rest * src->message_size);
-    return sum;
-}
-
-/* ---- pinning ---- */
-
-/* Each process is pinned to a CPU of its own (sched_setaffinity), the parent
- * to settings.cpu[0] and the child to settings.cpu[1].  Why: left alone, the
- * scheduler moves processes between CPUs, or runs both on one, differently
- * from run to run; each move costs cold caches, and the figures jump.  Two
- * CPUs make the sender and the receiver work at the same time, as two real
- * programs would; and shm-spin must not share a CPU with the process it
- * waits for, which could then not run to end its wait. */
-static void pin_to_cpu(int cpu)
-{
-    cpu_set_t set;
-
-    if (cpu < 0)
-        return;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) == -1)
-        die("sched_setaffinity CPU %d", cpu);
-}
-
-static bool spin_allowed(void)
-{
-    return settings.cpu[0] >= 0 && settings.cpu[1] >= 0 && settings.cpu[0] != settings.cpu[1];
-}
 
 /* ---- the shared memory rings ---- */
 
@@ -1223,101 +1036,6 @@ static uint64_t find_run_length(struct session *s, bool round_trip)
     }
 }
 
-/* ---- progress on stderr ---- */
-
-static int step, n_steps;
-static bool progress_on_tty;
-
-static void progress(const char *label)
-{
-    step++;
-    if (progress_on_tty)
-        fprintf(stderr, "\r\033[K%s: [%d/%d] %s", program_invocation_short_name, step, n_steps, label);
-    else
-        fprintf(stderr, "%s: [%d/%d] %s\n", program_invocation_short_name, step, n_steps, label);
-}
-
-static void progress_clear(void)
-{
-    if (progress_on_tty)
-        fprintf(stderr, "\r\033[K");
-}
-
-/* ---- statistics, the table and the CSV ---- */
-
-struct figure {
-    double median, min, max;
-    bool present;
-};
-
-/* results[mechanism][size index][metric]; the large transfer is the size
- * index n_sizes. */
-static struct figure results[N_MECHANISMS][MAX_SIZES + 1][N_METRICS];
-static FILE *csv;
-static const char *csv_path;
-
-static int compare_doubles(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static struct figure summarize(double *values, long n)
-{
-    qsort(values, (size_t)n, sizeof *values, compare_doubles);
-    double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-    return (struct figure){ median, values[0], values[n - 1], true };
-}
-
-/* Whole messages per second; one decimal for MiB/s, three for microseconds. */
-static void format_number(char *text, size_t capacity, enum metric metric, double value)
-{
-    if (metric == THROUGHPUT)
-        snprintf(text, capacity, "%.1f", value);
-    else if (metric == RATE)
-        snprintf(text, capacity, "%.0f", value);
-    else
-        snprintf(text, capacity, "%.3f", value);
-}
-
-/* How many times better than the reference: for a time (rtt), smaller is
- * better, so the ratio is reference / this. */
-static void print_ratio(enum metric metric, const struct figure *self, const struct figure *ref)
-{
-    if (!ref->present || self->median <= 0 || ref->median <= 0) {
-        printf(" %9s", "-");
-        return;
-    }
-    printf(" %9.2f", metric == RTT ? ref->median / self->median : self->median / ref->median);
-}
-
-static void report_figure(enum mechanism m, int size_index, size_t bytes, enum metric metric,
-                          double *values)
-{
-    struct figure *f = &results[m][size_index][metric];
-    char median[32], min[32], max[32];
-
-    *f = summarize(values, settings.repeats);
-    progress_clear();
-    format_number(median, sizeof median, metric, f->median);
-    format_number(min, sizeof min, metric, f->min);
-    format_number(max, sizeof max, metric, f->max);
-
-    printf("%-11s %10zu %-10s %12s %12s %12s %-5s", mechanism_name[m], bytes,
-           metric_name[metric], median, min, max, metric_unit[metric]);
-    print_ratio(metric, f, &results[MEMCPY][size_index][metric]);
-    print_ratio(metric, f, &results[PIPE][size_index][metric]);
-    printf("\n");
-    check_stdout(NULL);
-
-    if (csv != NULL) {
-        fprintf(csv, "%s,%zu,%s,%s,%s,%s,%s\n", mechanism_name[m], bytes, metric_name[metric],
-                median, min, max, metric_unit[metric]);
-        if (ferror(csv))
-            die("write %s", csv_path);
-    }
-}
-
 /* ---- measuring ---- */
 
 /* memcpy runs one way only; the others also a round trip (rt = 1). */
@@ -1419,210 +1137,6 @@ static void measure_transfer(const struct source *big, const struct source *big_
     }
 }
 
-/* ---- options ---- */
-
-static void parse_sizes(const char *text)
-{
-    char *copy = strdup(text), *save = NULL;
-    if (copy == NULL)
-        die("strdup");
-    settings.n_sizes = 0;
-    for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-        long size;
-        if (!parse_long(item, 32, MAX_MESSAGE, &size) || size % 32 != 0)
-            usage_bad("bad size '%s': expected a multiple of 32 from 32 to %d", item, MAX_MESSAGE);
-        if (settings.n_sizes == MAX_SIZES)
-            usage_bad("more than %d sizes", MAX_SIZES);
-        settings.sizes[settings.n_sizes++] = (size_t)size;
-    }
-    if (settings.n_sizes == 0 || text[strlen(text) - 1] == ',' || text[0] == ',' || strstr(text, ",,"))
-        usage_bad("bad sizes '%s': expected sizes separated by commas", text);
-    free(copy);
-}
-
-static void parse_mechanisms(const char *text)
-{
-    char *copy = strdup(text), *save = NULL;
-    if (copy == NULL)
-        die("strdup");
-    for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-        bool known = false;
-        for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
-            if (strcmp(item, mechanism_name[m]) == 0) {
-                settings.selected[m] = true;
-                known = true;
-            }
-        }
-        if (!known)
-            usage_bad("unknown mechanism '%s': expected memcpy, pipe, msgqueue, "
-                      "unix-socket, shm-sem or shm-spin", item);
-    }
-    free(copy);
-}
-
-static void parse_cpus(const char *text)
-{
-    cpu_set_t allowed;
-    long cpu[2];
-    char first[32];
-    char *second = NULL;
-
-    if (strlen(text) < sizeof first) {
-        strcpy(first, text);
-        second = strchr(first, ',');
-    }
-    if (second != NULL)
-        *second++ = '\0';
-    if (second == NULL || !parse_long(first, 0, CPU_SETSIZE - 1, &cpu[0]) ||
-        !parse_long(second, 0, CPU_SETSIZE - 1, &cpu[1]))
-        usage_bad("bad CPUs '%s': expected two CPU numbers such as 0,1", text);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == -1)
-        die("sched_getaffinity");
-    for (int i = 0; i < 2; i++) {
-        if (!CPU_ISSET((int)cpu[i], &allowed))
-            usage_bad("CPU %ld is not one this process may use (see nproc, taskset -p $$)", cpu[i]);
-        settings.cpu[i] = (int)cpu[i];
-    }
-}
-
-/* Without -c: the first two CPUs this process may use; with only one,
- * nothing is pinned (and there is no shm-spin). */
-static void default_cpus(void)
-{
-    cpu_set_t allowed;
-    int found = 0;
-
-    settings.cpu[0] = settings.cpu[1] = -1;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == -1)
-        die("sched_getaffinity");
-    if (CPU_COUNT(&allowed) < 2)
-        return;
-    for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++)
-        if (CPU_ISSET(cpu, &allowed))
-            settings.cpu[found++] = cpu;
-}
-
-static size_t read_msgmax(void)
-{
-    FILE *f = fopen("/proc/sys/kernel/msgmax", "r");
-    long value = MAX_MESSAGE;
-
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &value) != 1 || value < 32)
-            value = MAX_MESSAGE;
-        fclose(f);
-    }
-    return (size_t)value;
-}
-
-static void parse_options(int argc, char *argv[])
-{
-    const char *key_text = NULL, *sizes_text = "64,256,1024,4096,8192", *cpus_text = NULL;
-    const char *mechanisms_text = "memcpy,pipe,msgqueue,unix-socket,shm-sem,shm-spin";
-    long repeats = 0, transfer = 0;
-    char run = 's';
-    int opt;
-
-    settings.mode = DEFAULT_MODE;
-    settings.batching = true;
-    while ((opt = getopt(argc, argv, "+:qlo:s:r:t:c:BM:k:m:h")) != -1) {
-        switch (opt) {
-        case 'q':
-        case 'l':
-            if (run != 's' && run != opt)
-                usage_bad("-q and -l cannot go together");
-            run = (char)opt;
-            break;
-        case 'o': csv_path = optarg; break;
-        case 's': sizes_text = optarg; break;
-        case 'r':
-            if (!parse_long(optarg, 1, MAX_REPEATS, &repeats))
-                usage_bad("bad repeats '%s': expected 1 to %d", optarg, MAX_REPEATS);
-            break;
-        case 't':
-            if (!parse_long(optarg, 1, MAX_TRANSFER_MIB, &transfer))
-                usage_bad("bad transfer size '%s': expected 1 to %ld MiB", optarg, MAX_TRANSFER_MIB);
-            break;
-        case 'c': cpus_text = optarg; break;
-        case 'B': settings.batching = false; break;
-        case 'M': mechanisms_text = optarg; break;
-        case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &settings.mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
-        case 'h': usage_help();
-        default: usage_bad_option(opt);
-        }
-    }
-    if (optind < argc)
-        usage_bad("unexpected argument '%s'", argv[optind]);
-    if (csv_path != NULL && csv_path[0] == '\0')
-        usage_bad("empty CSV file name");
-    parse_sizes(sizes_text);
-    parse_mechanisms(mechanisms_text);
-    if (cpus_text != NULL)
-        parse_cpus(cpus_text);
-    else
-        default_cpus();
-    settings.key = key_from_option_env_or(key_text, IPC_PRIVATE);
-
-    /* quick: what the tests run; default: make bench; long: the 1 GiB. */
-    if (run == 'q')
-        settings.run_name = "quick", settings.repeats = 3, settings.round_seconds = 0.002,
-        settings.transfer_mib = 16;
-    else if (run == 'l')
-        settings.run_name = "long", settings.repeats = 7, settings.round_seconds = 0.1,
-        settings.transfer_mib = 1024;
-    else
-        settings.run_name = "standard", settings.repeats = 5, settings.round_seconds = 0.01,
-        settings.transfer_mib = 128;
-    if (repeats > 0)
-        settings.repeats = repeats;
-    if (transfer > 0)
-        settings.transfer_mib = transfer;
-    settings.msgmax = read_msgmax();
-}
-
-/* ---- the targets the issue set, checked within this run ---- */
-
-static void print_target(const char *what, const struct figure *x, const struct figure *y,
-                         enum metric metric, double target)
-{
-    if (!x->present || !y->present)
-        return;
-    double ratio = metric == RTT ? y->median / x->median : x->median / y->median;
-    printf("target: %s = %.2f (at least %.2f: %s)\n", what, ratio, target,
-           ratio >= target ? "met" : "missed");
-}
-
-static void print_targets(void)
-{
-    int at64 = -1;
-
-    for (int i = 0; i < settings.n_sizes; i++)
-        if (settings.sizes[i] == 64)
-            at64 = i;
-    printf("\n");
-    for (enum mechanism m = SHM_SEM; m <= SHM_SPIN; m++) {
-        char what[96];
-        snprintf(what, sizeof what, "%s transfer / memcpy", mechanism_name[m]);
-        print_target(what, &results[m][settings.n_sizes][THROUGHPUT],
-                     &results[MEMCPY][settings.n_sizes][THROUGHPUT], THROUGHPUT, 0.85);
-        if (at64 >= 0) {
-            snprintf(what, sizeof what, "%s rate at 64 B / msgqueue", mechanism_name[m]);
-            print_target(what, &results[m][at64][RATE], &results[MSGQUEUE][at64][RATE], RATE, 5);
-        }
-    }
-    /* The transfer target is about data that no cache holds. */
-    if (settings.transfer_mib < 1024 && results[MEMCPY][settings.n_sizes][THROUGHPUT].present &&
-        (results[SHM_SEM][settings.n_sizes][THROUGHPUT].present ||
-         results[SHM_SPIN][settings.n_sizes][THROUGHPUT].present))
-        printf("note: %ld MiB may partly fit in the caches, where memcpy is faster: "
-               "judge the transfer on -l (1 GiB)\n", settings.transfer_mib);
-    check_stdout(NULL);
-}
-
 int main(int argc, char *argv[])
 {
     lab_init(usage_text);
@@ -1635,36 +1149,21 @@ int main(int argc, char *argv[])
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         die("signal SIGPIPE");
     watch_children();
-    progress_on_tty = isatty(STDERR_FILENO);
-
-    if (csv_path != NULL) {
-        csv = fopen(csv_path, "w");
-        if (csv == NULL)
-            die("open %s", csv_path);
-        fprintf(csv, "mechanism,bytes,metric,median,min,max,unit\n");
-    }
+    open_csv();
 
     pin_to_cpu(settings.cpu[0]);
     size_t queue_piece = MAX_MESSAGE; /* the large transfer through the queue */
     while (queue_piece > settings.msgmax)
         queue_piece /= 2;
-    n_steps = 1 + settings.repeats * (settings.n_sizes + 1); /* preparing, the rounds */
+    int steps = 1 + settings.repeats * (settings.n_sizes + 1); /* preparing, the rounds */
     for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
         for (int i = 0; i < settings.n_sizes; i++)
             if (mechanism_runs(m, settings.sizes[i]))
-                n_steps += m == MEMCPY ? 1 : 2;
-        n_steps += mechanism_runs(m, m == MSGQUEUE ? queue_piece : PIECE);
+                steps += m == MEMCPY ? 1 : 2;
+        steps += mechanism_runs(m, m == MSGQUEUE ? queue_piece : PIECE);
     }
-
-    printf("ipc-bench: %s run, %ld run%s of each measurement; ", settings.run_name,
-           settings.repeats, settings.repeats == 1 ? "" : "s");
-    if (settings.cpu[0] >= 0)
-        printf("parent on CPU %d, child on CPU %d%s\n", settings.cpu[0], settings.cpu[1],
-               spin_allowed() ? "" : " (the same CPU: no shm-spin)");
-    else
-        printf("one CPU, nothing pinned (no shm-spin)\n");
-    printf("%-11s %10s %-10s %12s %12s %12s %-5s %9s %9s\n", "mechanism", "bytes", "metric",
-           "median", "min", "max", "unit", "x memcpy", "x pipe");
+    progress_start(steps);
+    print_heading();
 
     /* Per message size; in the table memcpy and the pipe come first, the
      * references of the ratios. */
@@ -1693,7 +1192,6 @@ int main(int argc, char *argv[])
     progress_clear();
 
     print_targets();
-    if (csv != NULL && fclose(csv) == EOF)
-        die("write %s", csv_path);
+    close_csv();
     return 0;
 }
