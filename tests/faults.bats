@@ -28,6 +28,11 @@ setup_file() {
 	#   parent only once the child has ended (waitid WNOWAIT: the child stays
 	#   for the program's own waitpid): the parent then learns of its
 	#   child's end before it does anything else.
+	# - SHIM_CHILD_CLOSES_THEN_WAITS=FIFO: ipc-bench's child, at its third
+	#   read, closes every file but stdin, stdout and stderr, reads a byte
+	#   from FIFO, then kills itself with SIGKILL: a child dying slowly, whose
+	#   pipes are closed well before it can be reaped (as in the kernel's own
+	#   exit, where the files are closed first).
 	# - SHIM_STAT_AFTER_CHILD_EXIT=1: the program's first msgctl(IPC_STAT)
 	#   waits until one of its children has ended (waitid WNOWAIT: the child
 	#   stays for the program's own waitpid), so that chat's parent is caught
@@ -39,6 +44,7 @@ setup_file() {
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -89,6 +95,25 @@ pid_t fork(void)
     return pid;
 }
 
+ssize_t read(int fd, void *buf, size_t count)
+{
+    static int calls;
+    ssize_t (*real_read)(int, void *, size_t) =
+        (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+    const char *fifo = getenv("SHIM_CHILD_CLOSES_THEN_WAITS");
+    if (fifo != NULL && getpid() != first_pid &&
+        strcmp(program_invocation_short_name, "ipc-bench") == 0 && ++calls == 3) {
+        char byte;
+        for (int i = 3; i < 1024; i++)
+            close(i);
+        int held = open(fifo, O_RDONLY);
+        if (held != -1)
+            while (real_read(held, &byte, 1) == -1)
+                ;
+        raise(SIGKILL);
+    }
+    return real_read(fd, buf, count);
+}
 int msgctl(int msqid, int cmd, struct msqid_ds *buf)
 {
     static int done;
@@ -1767,4 +1792,22 @@ stderr_writes() {
 	line="mmap-read: write standard output: No space left on device (ENOSPC)"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "$line"
 	assert_equal "$(stderr_writes)" "$((${#line} + 1))"
+}
+
+# bats test_tags=points:1
+@test "ipc-bench: a child whose pipes close before it can be reaped: the parent waits for it and says how it ended" {
+	in_lab ipc-bench
+	mkfifo "$BATS_TEST_TMPDIR/hold"
+	# Open read-write: the child's open for reading does not wait for us.
+	exec {HOLD_FD}<>"$BATS_TEST_TMPDIR/hold"
+	SHIM_CHILD_CLOSES_THEN_WAITS=$BATS_TEST_TMPDIR/hold LD_PRELOAD=$SHIM \
+		lab_bg_started bench ipc-bench -q -r 1000 -s 64 -M pipe -k "$KEY"
+	# The parent has met the closed pipe, and waits for the child to end.
+	wait_for bench "ipc-bench to wait for its child" blocked_in_waitpid "$PROGRAM_PID"
+	release_held_child
+	wait_bg bench
+	assert_equal "$status" 1
+	# Progress lines, then one error line that says how the child ended.
+	run grep -v '^ipc-bench: \[[0-9]*/[0-9]*\] ' "$BATS_TEST_TMPDIR/bench.err"
+	assert_output --regexp '^ipc-bench: pipe 64 B one-way: .+ \(the pipe child was killed by SIGKILL\)$'
 }

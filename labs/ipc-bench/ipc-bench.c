@@ -214,20 +214,32 @@ static void describe_end(char *text, size_t capacity, enum mechanism m, int stat
                  sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
 }
 
+static char ended_how[96];   /* " (the pipe child was killed by SIGKILL)" */
+
+/* Note how the child pid ended, if it is one of ours (the first one only). */
+static void note_end(pid_t pid, int status)
+{
+    for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
+        if (pid > 0 && children[m] == pid) {
+            if (ended_how[0] == '\0')
+                describe_end(ended_how, sizeof ended_how, m, status);
+            children[m] = 0;
+        }
+    }
+}
+
 /* A child ended in the middle of a run, or sent something impossible: say
  * which and how it ended, end the others, and stop (removing what the
  * parent created). */
 static _Noreturn void child_failed(const char *what)
 {
-    char how[96] = "";
-    int status;
+    int status = 0;
 
     stop_watching();
     for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
-        if (children[m] > 0 && wait_for_child(children[m], &status, WNOHANG) == children[m]) {
-            if (how[0] == '\0')
-                describe_end(how, sizeof how, m, status);
-            children[m] = 0;
+        if (children[m] > 0) {
+            pid_t pid = wait_for_child(children[m], &status, WNOHANG);
+            note_end(pid, status);
         }
     }
     for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
@@ -237,9 +249,25 @@ static _Noreturn void child_failed(const char *what)
             children[m] = 0;
         }
     }
-    fprintf(stderr, "%s: %s: %s%s\n", program_invocation_short_name, run_label, what, how);
+    fprintf(stderr, "%s: %s: %s%s\n", program_invocation_short_name, run_label, what,
+            ended_how);
     cleanup_after_error();
     exit(1);
+}
+
+/* The other end of a pipe or socket is closed: in the parent, the child is
+ * ending.  The kernel closes a dying process's files before it makes it a
+ * zombie, so child_failed's WNOHANG wait could miss it and not say how it
+ * ended.  So wait for it first: for any child, since the others are alive,
+ * each waiting on its command pipe, and the first to end is this one.  (In
+ * a child, which has no children, the wait fails at once with ECHILD.) */
+static _Noreturn void peer_closed(const char *what)
+{
+    int status = 0;
+
+    pid_t pid = wait_for_child(-1, &status, 0);
+    note_end(pid, status);
+    child_failed(what);
 }
 
 /* The parent checks partner_gone after every wait: a semaphore posted by
@@ -263,7 +291,7 @@ static void write_all(int fd, const void *data, size_t len)
             continue;
         }
         if (n == -1 && errno == EPIPE) /* SIGPIPE is ignored: see main */
-            child_failed("the other end of the pipe or socket is closed");
+            peer_closed("the other end of the pipe or socket is closed");
         if (n == -1)
             die("write fd %d", fd);
         p += n;
@@ -288,7 +316,7 @@ static bool read_all(int fd, void *data, size_t len)
         if (n == 0) {
             if (done == 0)
                 return false;
-            child_failed("the stream ended in the middle of a message");
+            peer_closed("the stream ended in the middle of a message");
         }
         done += (size_t)n;
     }
@@ -695,11 +723,11 @@ static const unsigned char *receive_message(struct channel *ch, enum direction d
     switch (ch->mechanism) {
     case PIPE:
         if (!read_all(ch->pipe_fd[dir][0], ch->buffer, *len))
-            child_failed("the pipe was closed");
+            peer_closed("the pipe was closed");
         return ch->buffer;
     case UNIX_SOCKET:
         if (!read_all(ch->socket_fd[ch->is_child], ch->buffer, *len))
-            child_failed("the socket was closed");
+            peer_closed("the socket was closed");
         return ch->buffer;
     case MSGQUEUE:
         while ((n = msgrcv(ch->msqid, ch->incoming, MAX_MESSAGE, dir + 1, 0)) == -1)
@@ -826,7 +854,7 @@ static double run_round(struct session *s, bool round_trip, uint64_t count)
     char ready;
     write_all(s->command_fd, &cmd, sizeof cmd);
     if (!read_all(s->report_fd, &ready, 1))
-        child_failed("the child ended without a report");
+        peer_closed("the child ended without a report");
     int64_t start = now_ns();
     for (uint64_t i = 0; i < count; i++) {
         send_message(&s->ch, DOWN, next, size, !round_trip && i + 1 < count);
@@ -845,7 +873,7 @@ static double run_round(struct session *s, bool round_trip, uint64_t count)
 
     struct report rep;
     if (!read_all(s->report_fd, &rep, sizeof rep))
-        child_failed("the child ended without a report");
+        peer_closed("the child ended without a report");
     struct checksum expected = expected_checksum(src, count);
     if (!checksum_equal(&rep.sum, &expected) || (round_trip && !checksum_equal(&echoed, &expected)))
         child_failed("the bytes that arrived are not the bytes sent (checksum)");
