@@ -254,7 +254,7 @@ static int create_temp(const char *dst, const char *dst_folder, const char *dst_
     return fd;
 }
 
-/* After SIGBUS at address fault, copying the window of len bytes at offset
+/* After SIGBUS at address fault, copying the step of len bytes at offset
  * from `from` to `to`: say which file and which byte, and why if we can. */
 static _Noreturn void die_bus_error(const char *fault, const char *from, const char *to,
                                     size_t len, off_t offset, int src_fd, const char *src)
@@ -266,9 +266,14 @@ static _Noreturn void die_bus_error(const char *fault, const char *from, const c
     struct stat st;
 
     if (in_source && fstat(src_fd, &st) == 0 && st.st_size <= at) {
+        /* The fault's own byte is not the one to report: memcpy need not
+         * go front to back (glibc's, on some CPUs, reads the last bytes of
+         * a large copy first), so it may be anywhere past the new end.
+         * The first byte of this step that the file no longer has is. */
+        off_t lost = st.st_size > offset ? st.st_size : offset;
         errno = ENODATA;
         die("read source '%s' at byte %jd: SIGBUS, the file shrank to %jd bytes "
-            "during the copy", src, (intmax_t)at, (intmax_t)st.st_size);
+            "during the copy", src, (intmax_t)lost, (intmax_t)st.st_size);
     }
     /* Pages that are still in the file: a read or a write that failed. */
     errno = EIO;
@@ -298,7 +303,8 @@ static void copy_window(int src_fd, const char *src, int dst_fd, off_t offset,
         size_t step = len - done < STEP ? len - done : STEP;
         const char *fault = copy_bytes(to + done, from + done, step);
         if (fault != NULL)
-            die_bus_error(fault, from, to, len, offset, src_fd, src);
+            die_bus_error(fault, from + done, to + done, step, offset + (off_t)done,
+                          src_fd, src);
         /* Drop the source pages just copied from our page tables (the page
          * cache keeps them): then the window of the copy and one step of the
          * source are all that is resident here, not two whole windows. */
