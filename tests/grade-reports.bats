@@ -92,10 +92,14 @@ EOF
 	run --separate-stderr "$out/labs/msgtype-filter/typed-send" -k 0x5eed0001 1:x
 	assert_failure 1
 	assert_equal "$stderr" "typed-send: not written yet: msgget, then send the arguments or the input lines"
-	SECONDS=0
 	run --separate-stderr grade --submission "$out" msgtype-filter msgqueue-chat
 	assert_failure 1
-	[ "$SECONDS" -lt 120 ] || fail "grading the handout took $SECONDS s"
+	# Quickly: each stub fails at once, so no test waits for a time limit
+	# (a program stopped by timeout, a wait given up, the lab's own limit).
+	# Said this way and not in seconds, which depend on the machine's load.
+	refute_output --partial "status : 124"
+	refute_output --partial "gave up waiting"
+	refute_output --partial "(time limit)"
 	local got max
 	got=$(sed -n 's|^Score: \([0-9]*\)/\([0-9]*\)$|\1|p' <<<"$output")
 	max=$(sed -n 's|^Score: \([0-9]*\)/\([0-9]*\)$|\2|p' <<<"$output")
