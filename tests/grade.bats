@@ -63,25 +63,6 @@ setup() { grade_setup; }
 	assert_line --partial "typed-recv: -t 0 takes the first message, whatever its type: FAIL"
 }
 
-# keep_tests FILE REGEX: only the tests of a bats file whose name matches
-# REGEX (an extended regular expression) are left in it, with their points
-# lines; everything outside the tests (load, setup, helpers) stays.
-keep_tests() {
-	awk -v keep="$2" '
-		/^# bats test_tags=/ { held = $0; next }
-		/^@test "/ {
-			name = $0
-			sub(/^@test "/, "", name)
-			sub(/" \{$/, "", name)
-			dropping = name !~ keep
-			if (!dropping && held != "") print held
-			held = ""
-		}
-		dropping { if ($0 == "}") dropping = 0; next }
-		{ if (held != "") { print held; held = "" } print }
-	' "$1" >"$1.kept" && mv "$1.kept" "$1"
-}
-
 @test "grade: a program that never ends or forks without end is bounded and scores 0; the other lab is graded" {
 	# typed-send forks for ever, typed-recv and queue-stat spin for ever.
 	submit msgtype-filter typed-send.c 's/^    lab_init(usage_text);/    for (;;) (void)fork();/'
@@ -93,9 +74,8 @@ keep_tests() {
 	# three of its quick tests, not its 100-run ones (a run of the whole file
 	# on a busy machine got through 3 of its 10 tests in the 30 s): a tree of
 	# this one's, with that lab's tests cut down.
-	local tree=$BATS_TEST_TMPDIR/tree other=mmap-anon
-	mkdir -p "$tree"
-	cp -r "$TOP/scripts" "$TOP/tests" "$TOP/labs" "$TOP/common" "$tree/"
+	local tree other=mmap-anon
+	tree=$(copy_tree)
 	keep_tests "$tree/tests/$other.bats" "^(anon-share: the child prints|-h prints|bad usage)"
 	local other_max
 	other_max=$(grep -c 'test_tags=points:' "$tree/tests/$other.bats")
@@ -119,9 +99,8 @@ keep_tests() {
 }
 
 @test "grade: a test without points, or two tests with one name, is refused" {
-	local tree=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$tree"
-	cp -r "$TOP/scripts" "$TOP/tests" "$TOP/labs" "$TOP/common" "$tree/"
+	local tree
+	tree=$(copy_tree)
 	# The first test of the file loses its points.
 	sed -i '0,/^# bats test_tags=points:1$/{/^# bats test_tags=points:1$/d}' "$tree/tests/msgtype-filter.bats"
 	run --separate-stderr "$tree/scripts/grade" msgtype-filter

@@ -439,3 +439,31 @@ submit() { # submit LAB FILE [SED-SCRIPT]
 }
 
 max_points() { grep -c 'test_tags=points:' "$TOP/tests/$1.bats"; }
+
+# copy_tree: prints the path of a copy of this tree (scripts, tests, labs,
+# common) in the test's folder, for a test that grades with changed tests.
+copy_tree() {
+	local tree=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$tree"
+	cp -r "$TOP/scripts" "$TOP/tests" "$TOP/labs" "$TOP/common" "$tree/"
+	echo "$tree"
+}
+
+# keep_tests FILE REGEX: only the tests of a bats file whose name matches
+# REGEX (an extended regular expression) are left in it, with their points
+# lines; everything outside the tests (load, setup, helpers) stays.
+keep_tests() {
+	awk -v keep="$2" '
+		/^# bats test_tags=/ { held = $0; next }
+		/^@test "/ {
+			name = $0
+			sub(/^@test "/, "", name)
+			sub(/" \{$/, "", name)
+			dropping = name !~ keep
+			if (!dropping && held != "") print held
+			held = ""
+		}
+		dropping { if ($0 == "}") dropping = 0; next }
+		{ if (held != "") { print held; held = "" } print }
+	' "$1" >"$1.kept" && mv "$1.kept" "$1"
+}
