@@ -29,7 +29,7 @@ setup() { grade_setup; }
 
 @test "grade: a lab that does not compile scores 0, with the compiler's errors; the others are graded" {
 	submit msgqueue-chat chat.c 's/^int main(/int main(int broken /'
-	cut_down msgtype-filter '^typed-(send: TYPE:TEXT|recv: -t 0 )'
+	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run --separate-stderr grade --submission "$SUB" msgqueue-chat msgtype-filter
 	assert_failure 1
 	local chat filter
@@ -45,7 +45,7 @@ setup() { grade_setup; }
 @test "grade: loose .c files are matched to their lab; a failing test shows its reason" {
 	# A typed-recv that prints 'ret' for 'rcv_ret': every receiving test fails.
 	sed 's/rcv rcv_ret=/rcv ret=/' "$TOP/labs/msgtype-filter/typed-recv.c" >"$SUB/typed-recv.c"
-	cut_down msgtype-filter '^typed-(send: TYPE:TEXT|recv: -t 0 )'
+	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run --separate-stderr grade --submission "$SUB" msgtype-filter
 	assert_failure 1
 	[[ $stderr == *"msgtype-filter: typed-recv.c"* ]] || fail "the file taken is not named: $stderr"

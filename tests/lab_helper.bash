@@ -454,6 +454,10 @@ cut_down() {
 	[ "$(max_points "$1")" -gt 0 ] || fail "cut_down: no test of $1 matches '$2'"
 }
 
+# Two quick tests of msgtype-filter, for cut_down; a typed-recv that prints
+# 'ret' for 'rcv_ret' fails the second.
+QUICK_FILTER_TESTS='^typed-(send: TYPE:TEXT|recv: -t 0 )'
+
 # copy_tree: prints the path of a copy of this tree (scripts, tests, labs,
 # common) in the test's folder, for a test that grades with changed tests.
 copy_tree() {
