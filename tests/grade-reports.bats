@@ -112,9 +112,8 @@ EOF
 }
 
 @test "handout --check: an unpaired marker is refused" {
-	local tree=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$tree"
-	cp -r "$TOP/scripts" "$TOP/labs" "$TOP/common" "$tree/"
+	local tree
+	tree=$(copy_tree)
 	sed -i '0,/\/\* end of lesson \*\//{/\/\* end of lesson \*\//d}' "$tree/labs/msgtype-filter/queue-stat.c"
 	run --separate-stderr "$tree/scripts/handout" --check
 	assert_failure 1

@@ -174,8 +174,8 @@ resume_and_finish() {
 @test "shm-check: nothing sleeps on a clock (strace): the article's sleep(2) is gone" {
 	# With the article's sleep(2), 100 runs would take minutes; said with a
 	# trace, not in seconds, which depend on the machine's load.  (That the
-	# child waits without using the CPU is tested by "the child sleeps".)  Key 0: a
-	# private segment, as strace runs it outside the test's namespace.
+	# child waits without using the CPU is tested by "the child sleeps".)
+	# Key 0: a private segment, as strace runs it outside the test's namespace.
 	require_strace
 	run --separate-stderr traced clone,clone3,fork,vfork,nanosleep,clock_nanosleep shm-check -k 0
 	assert_success
