@@ -411,10 +411,18 @@ static struct figure summarize(double *values, long n)
     return (struct figure){ median, values[0], values[n - 1], true };
 }
 
-/* Whole messages per second; one decimal for MiB/s, three for microseconds. */
+/* Whole messages per second; one decimal for MiB/s, three for microseconds.
+ * Below 1 MiB/s, two significant digits: a short run on a loaded machine
+ * (the tests' -q, with other suites beside it) can move 2 KiB in 40 ms, and
+ * "0.0" would say that nothing moved at all. */
 static void format_number(char *text, size_t capacity, enum metric metric, double value)
 {
-    if (metric == THROUGHPUT)
+    if (metric == THROUGHPUT && value > 0 && value < 1) {
+        int decimals = 2;
+        for (double v = value; v < 0.1 && decimals < 12; v *= 10)
+            decimals++;
+        snprintf(text, capacity, "%.*f", decimals, value);
+    } else if (metric == THROUGHPUT)
         snprintf(text, capacity, "%.1f", value);
     else if (metric == RATE)
         snprintf(text, capacity, "%.0f", value);
