@@ -102,6 +102,65 @@ setup() { grade_setup; }
 	assert_output ""
 }
 
+# grade_bats_started: the grade started in BG[grade] (under timeout) has
+# started its bats run, a child in a session of its own; its pid in bats_pid.
+grade_bats_started() {
+	local grade_pid child
+	grade_pid=$(pgrep -P "${BG[grade]}") || return 1
+	for child in $(pgrep -P "$grade_pid"); do
+		if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
+			bats_pid=$child
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_grade DIR [ENV-OPTIONS]: grade msgtype-filter in the background
+# (BG[grade], under timeout), its work tree under DIR; then wait until its
+# bats run has started.  Before that, grade builds the lab, which takes
+# seconds on a loaded machine, not the split second a lab program takes to
+# start: the wait's limit is grade's own (wait_for fails at once if grade
+# ends).
+start_grade() {
+	mkdir "$1"
+	TMPDIR=$1 timeout 300 env "${@:2}" "$GRADE_TOP/scripts/grade" msgtype-filter \
+		>"$BATS_TEST_TMPDIR/grade.err" 2>&1 3>&- &
+	BG[grade]=$!
+	WAIT_TIMEOUT=300 wait_for grade "grade's bats run" grade_bats_started
+}
+
+@test "grade: SIGINT, SIGTERM or SIGHUP stops the lab's run with it, removes its work tree, and grade dies of the signal" {
+	local sig bats_pid
+	for sig in INT TERM HUP; do
+		# A background job of bats has SIGINT ignored: give grade the default.
+		start_grade "$BATS_TEST_TMPDIR/$sig" --default-signal=INT
+		kill -"$sig" "${BG[grade]}"  # timeout passes it on to grade
+		wait_bg grade
+		[ "$status" = $((128 + $(kill -l "$sig"))) ] ||
+			fail "SIG$sig: grade's status $status; its last words: $(tail -n 5 "$BATS_TEST_TMPDIR/grade.err")"
+		# Nothing of the lab's run is left: its session is empty, and so is
+		# the directory grade made its work tree in.
+		assert_equal "$(ps -s "$bats_pid" -o pid=,args=)" ""
+		assert_equal "$(ls -A "$BATS_TEST_TMPDIR/$sig")" ""
+	done
+}
+
+@test "grade: a signal ignored when it starts (nohup) stays ignored; the others are caught" {
+	local bats_pid grade_pid ignored caught
+	start_grade "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP
+	grade_pid=$(pgrep -P "${BG[grade]}")
+	# The masks of /proc/PID/status, in hex: SIGHUP is bit 0, SIGTERM bit 14.
+	ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$grade_pid/status")))
+	caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$grade_pid/status")))
+	kill -TERM "${BG[grade]}"
+	wait_bg grade
+	assert_equal "$status" 143
+	assert_equal "hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))" \
+		"hup ignored 1, caught 0; term caught 1"
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/work")" ""
+}
+
 @test "grade: a test without points, or two tests with one name, is refused" {
 	local tree
 	tree=$(copy_tree)
