@@ -102,11 +102,12 @@ setup() { grade_setup; }
 	assert_output ""
 }
 
-# grade_bats_started: the grade started in BG[grade] (under timeout) has
-# started its bats run, a child in a session of its own; its pid in bats_pid.
+# grade_bats_started: the grade started in BG[grade] (under timeout, so its
+# pid comes from program_pid) has started its bats run, a child in a session
+# of its own; its pid in bats_pid.
 grade_bats_started() {
 	local grade_pid child
-	grade_pid=$(pgrep -P "${BG[grade]}") || return 1
+	grade_pid=$(program_pid grade) || return 1
 	for child in $(pgrep -P "$grade_pid"); do
 		if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
 			bats_pid=$child
@@ -149,7 +150,7 @@ start_grade() {
 @test "grade: a signal ignored when it starts (nohup) stays ignored; the others are caught" {
 	local bats_pid grade_pid ignored caught
 	start_grade "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP
-	grade_pid=$(pgrep -P "${BG[grade]}")
+	grade_pid=$(program_pid grade)
 	# The masks of /proc/PID/status, in hex: SIGHUP is bit 0, SIGTERM bit 14.
 	ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$grade_pid/status")))
 	caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$grade_pid/status")))
