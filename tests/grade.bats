@@ -67,6 +67,16 @@ setup() { grade_setup; }
 	assert_line --partial "typed-recv: -t 0 takes the first message, whatever its type: FAIL"
 }
 
+@test "grade: only regular files are taken: a fifo or a link named like a lab's source is passed over" {
+	cut_down msgtype-filter '^typed-recv: -t 0 '
+	mkfifo "$SUB/typed-recv.c"  # a copy would stop on it, or wait for a writer
+	ln -s /etc/hostname "$SUB/typed-send.c"  # a link can point anywhere
+	run --separate-stderr grade --submission "$SUB" msgtype-filter
+	[ "$status" = 0 ] || fail "grade's status $status; its stderr: $(tail -n 5 <<<"$stderr")"
+	[[ $stderr == *"msgtype-filter: no file taken, the reference is graded"* ]] || fail "$stderr"
+	assert_line "Score: $(max_points msgtype-filter)/$(max_points msgtype-filter)"
+}
+
 @test "grade: a program that never ends or forks without end is bounded and scores 0; the other lab is graded" {
 	# typed-send forks for ever, typed-recv and queue-stat spin for ever.
 	submit msgtype-filter typed-send.c 's/^    lab_init(usage_text);/    for (;;) (void)fork();/'
