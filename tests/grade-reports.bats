@@ -137,3 +137,95 @@ EOF
 	refute_line -n 2 "bob,$max,$max,$max"
 	[ -f "$BATS_TEST_TMPDIR/grades/alice.json" ] && [ -f "$BATS_TEST_TMPDIR/grades/bob.junit.xml" ]
 }
+
+@test "grade-class: a grading that fails leaves its student without scores, never an earlier run's; an unknown lab is refused at once" {
+	local class=$BATS_TEST_TMPDIR/class out=$BATS_TEST_TMPDIR/grades tree
+	mkdir -p "$class/alice" "$out"
+	# An earlier run's report, at full marks.
+	echo '{"score": 9, "max_score": 9, "labs": [{"lab": "msgtype-filter", "score": 9}]}' >"$out/alice.json"
+	# A grade that is killed before it writes a report (as the OOM killer would).
+	tree=$(copy_tree)
+	printf '#!/bin/sh\nkill -KILL $$\n' >"$tree/scripts/grade"
+	run --separate-stderr timeout 60 "$tree/scripts/grade-class" --out "$out" "$class" msgtype-filter 3>&-
+	assert_failure 1
+	[[ $stderr == *"grade-class: alice: grading failed (no report)"* ]] || fail "$stderr"
+	assert_equal "$(cat "$out/scores.csv")" $'student,total,max\nalice,,'
+	[ ! -e "$out/alice.json" ] || fail "the earlier run's report is still there"
+	# A lab name that is not a lab: refused before any grading, nothing written.
+	rm -r "$out"
+	run --separate-stderr timeout 60 "$TOP/scripts/grade-class" --out "$out" "$class" msgtype-filtre 3>&-
+	assert_failure 2
+	[[ $stderr == *"no such lab: msgtype-filtre"* ]] || fail "$stderr"
+	[ ! -e "$out" ] || fail "grade-class wrote: $(ls -A "$out")"
+}
+
+# class_grading_started: the grade-class in BG[class] (under timeout) has
+# two grade processes, each in its bats run (a child in a session of its
+# own); their pids in grade_pids and bats_pids.
+class_grading_started() {
+	local class_pid grade_pid child
+	class_pid=$(program_pid class) || return 1
+	grade_pids=() bats_pids=()
+	for grade_pid in $(pgrep -P "$class_pid"); do
+		grade_pids+=("$grade_pid")
+		for child in $(pgrep -P "$grade_pid"); do
+			if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
+				bats_pids+=("$child")
+			fi
+		done
+	done
+	[ "${#bats_pids[@]}" -eq 2 ]
+}
+
+# start_grade_class DIR [ENV-OPTIONS]: grade two students' msgtype-filter
+# in the background (BG[class], under timeout), two at once, work trees
+# under DIR; then wait until both bats runs have started.  The lab is
+# graded whole, so that its runs last while the test looks at them.
+start_grade_class() {
+	mkdir -p "$BATS_TEST_TMPDIR/class/alice" "$BATS_TEST_TMPDIR/class/bob" "$1"
+	TMPDIR=$1 timeout 300 env "${@:2}" "$GRADE_TOP/scripts/grade-class" --jobs 2 \
+		--out "$1/grades" "$BATS_TEST_TMPDIR/class" msgtype-filter \
+		>"$BATS_TEST_TMPDIR/class.out" 2>"$BATS_TEST_TMPDIR/class.err" 3>&- &
+	# shellcheck disable=SC2034 # read by lab_helper: program_pid, wait_for, wait_bg
+	BG[class]=$!
+	# Two builds first: seconds on a loaded machine; the limit is grade's own
+	# (wait_for fails at once if grade-class ends).
+	WAIT_TIMEOUT=300 wait_for class "the students' bats runs" class_grading_started
+}
+
+@test "grade-class: SIGINT, SIGTERM or SIGHUP reaches the grade processes going on, and grade-class dies of it once they have cleaned up" {
+	local sig grade_pids bats_pids pid
+	for sig in INT TERM HUP; do
+		# A background job of bats has SIGINT ignored: give grade-class the default.
+		start_grade_class "$BATS_TEST_TMPDIR/$sig" --default-signal=INT
+		# To grade-class alone: timeout would pass it on to its whole process
+		# group, the grade processes with it.
+		kill -"$sig" "$(program_pid class)"
+		wait_bg class
+		[ "$status" = $((128 + $(kill -l "$sig"))) ] ||
+			fail "SIG$sig: grade-class's status $status; its last words: $(tail -n 5 "$BATS_TEST_TMPDIR/class.err")"
+		# The grade processes are gone, and so is everything of their runs:
+		# the bats sessions are empty, and only the reports' folder is left.
+		for pid in "${grade_pids[@]}" "${bats_pids[@]}"; do
+			assert_equal "$(ps -s "$pid" -o pid=,args=; ps -p "$pid" -o pid=,args=)" ""
+		done
+		assert_equal "$(ls -A "$BATS_TEST_TMPDIR/$sig")" "grades"
+	done
+}
+
+@test "grade-class: a signal ignored when it starts (nohup) stays ignored, in the grade processes too" {
+	local grade_pids bats_pids pid ignored caught masks=()
+	start_grade_class "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP
+	# The masks of /proc/PID/status, in hex: SIGHUP is bit 0, SIGTERM bit 14.
+	for pid in "$(program_pid class)" "${grade_pids[@]}"; do
+		ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$pid/status")))
+		caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$pid/status")))
+		masks+=("hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))")
+	done
+	kill -TERM "$(program_pid class)"
+	wait_bg class
+	assert_equal "$status" 143
+	local expected="hup ignored 1, caught 0; term caught 1"
+	assert_equal "${masks[*]}" "$expected $expected $expected"
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/work")" "grades"
+}
