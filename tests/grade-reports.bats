@@ -163,16 +163,12 @@ EOF
 # two grade processes, each in its bats run (a child in a session of its
 # own); their pids in grade_pids and bats_pids.
 class_grading_started() {
-	local class_pid grade_pid child
+	local class_pid grade_pid bats_pid
 	class_pid=$(program_pid class) || return 1
 	grade_pids=() bats_pids=()
 	for grade_pid in $(pgrep -P "$class_pid"); do
 		grade_pids+=("$grade_pid")
-		for child in $(pgrep -P "$grade_pid"); do
-			if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
-				bats_pids+=("$child")
-			fi
-		done
+		bats_pid=$(bats_run_of "$grade_pid") && bats_pids+=("$bats_pid")
 	done
 	[ "${#bats_pids[@]}" -eq 2 ]
 }
@@ -214,13 +210,10 @@ start_grade_class() {
 }
 
 @test "grade-class: a signal ignored when it starts (nohup) stays ignored, in the grade processes too" {
-	local grade_pids bats_pids pid ignored caught masks=()
+	local grade_pids bats_pids pid masks=()
 	start_grade_class "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP
-	# The masks of /proc/PID/status, in hex: SIGHUP is bit 0, SIGTERM bit 14.
 	for pid in "$(program_pid class)" "${grade_pids[@]}"; do
-		ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$pid/status")))
-		caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$pid/status")))
-		masks+=("hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))")
+		masks+=("$(signal_handling "$pid")")
 	done
 	kill -TERM "$(program_pid class)"
 	wait_bg class

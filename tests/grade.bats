@@ -116,15 +116,9 @@ setup() { grade_setup; }
 # pid comes from program_pid) has started its bats run, a child in a session
 # of its own; its pid in bats_pid.
 grade_bats_started() {
-	local grade_pid child
+	local grade_pid
 	grade_pid=$(program_pid grade) || return 1
-	for child in $(pgrep -P "$grade_pid"); do
-		if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
-			bats_pid=$child
-			return 0
-		fi
-	done
-	return 1
+	bats_pid=$(bats_run_of "$grade_pid")
 }
 
 # start_grade DIR [ENV-OPTIONS]: grade msgtype-filter in the background
@@ -158,17 +152,13 @@ start_grade() {
 }
 
 @test "grade: a signal ignored when it starts (nohup) stays ignored; the others are caught" {
-	local bats_pid grade_pid ignored caught
+	local bats_pid handling
 	start_grade "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP
-	grade_pid=$(program_pid grade)
-	# The masks of /proc/PID/status, in hex: SIGHUP is bit 0, SIGTERM bit 14.
-	ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$grade_pid/status")))
-	caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$grade_pid/status")))
+	handling=$(signal_handling "$(program_pid grade)")
 	kill -TERM "${BG[grade]}"
 	wait_bg grade
 	assert_equal "$status" 143
-	assert_equal "hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))" \
-		"hup ignored 1, caught 0; term caught 1"
+	assert_equal "$handling" "hup ignored 1, caught 0; term caught 1"
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/work")" ""
 }
 

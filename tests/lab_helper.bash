@@ -430,6 +430,28 @@ traced() {
 
 # ---- grading (grade.bats, grade-reports.bats) ----
 
+# bats_run_of PID: prints the pid of PID's child that runs bats (grade's run
+# of a lab's tests, in a session of its own); fails while there is none.
+bats_run_of() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
+			echo "$child"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# signal_handling PID: how PID handles SIGHUP and SIGTERM, read from the
+# masks of /proc/PID/status (in hex: SIGHUP is bit 0, SIGTERM bit 14).
+signal_handling() {
+	local ignored caught
+	ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$1/status")))
+	caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$1/status")))
+	echo "hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))"
+}
+
 # grade_setup: call from setup(); $SUB is an empty submission folder.
 # Grading uses the scripts and tests of $GRADE_TOP: this tree, or the copy
 # cut_down makes.
