@@ -132,6 +132,52 @@ to_closed_pipe() {
 		fail "stderr: $stderr"
 }
 
+# held_write_started: anon-share under strace -D, which holds the parent's
+# first write (the byte that tells the child) for a minute at its entry.
+# strace -D is the tracer as a detached grandchild: the program stays the
+# child of timeout, which gives us its exit status when the tracer is gone.
+held_write_started() {
+	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout "$LAB_TIMEOUT" strace -D -f -qq -o "$BATS_TEST_TMPDIR/trace" -e trace=write \
+		-e inject=write:delay_enter=60s:when=1 "${RUN_AS[@]}" "$LAB_DIR/anon-share" \
+		>"$BATS_TEST_TMPDIR/share.out" 2>"$BATS_TEST_TMPDIR/share.err" 3>&- &
+	# shellcheck disable=SC2034 # lab_helper's table of background programs
+	BG[share]=$!
+}
+
+# child_waiting: prints "PARENT CHILD" once anon-share runs (the exec is
+# done) and its child sleeps in read on the pipe.
+child_waiting() {
+	local parent child
+	parent=$(program_pid share) || return 1
+	[ "/proc/$parent/exe" -ef "$LAB_DIR/anon-share" ] || return 1
+	child=$(pgrep -P "$parent" | head -n 1) && [ -n "$child" ] || return 1
+	blocked_in_pipe_read "$child" || return 1
+	echo "$parent $child"
+}
+
+# bats test_tags=points:1
+@test "anon-share: a child killed before the parent writes: the parent says so, exit 1 (no SIGPIPE)" {
+	require_strace
+	strace -D -qq -o /dev/null true 2>/dev/null ||
+		skip "needs strace -D (a tracer that is not the program's parent) allowed here"
+	held_write_started
+	wait_for share "the child to wait in read" child_waiting
+	read -r parent child < <(child_waiting)
+	tracer=$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$parent/status")
+	[ "${tracer:-0}" != 0 ] || fail "anon-share (pid $parent) is not traced"
+	kill -TERM "$child"
+	wait_until "the child (pid $child) to die" process_gone "$child"
+	# The tracer gone, the kernel lets the held write go on: to a pipe with
+	# no reader now.
+	kill -KILL "$tracer"
+	wait_bg share
+	[ "$status" = 1 ] || fail "anon-share: status $status, expected 1 (141 is death by SIGPIPE); stderr: $(cat "$BATS_TEST_TMPDIR/share.err")"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/share.err")" "anon-share: the child (pid $child) was killed: Terminated (SIGTERM)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/share.out")" ""
+}
+
 # bats test_tags=points:1
 @test "-h prints usage on stdout and exits 0" {
 	run --separate-stderr lab anon-share -h

@@ -123,6 +123,14 @@ int main(int argc, char *argv[])
     }
     if (close(ready[0]) == -1)
         die("close pipe");
+    /* If the child is gone before we tell it, our write meets a pipe with no
+     * reader: SIGPIPE, at its default action, would kill us without a word.
+     * Ignored, the write fails with EPIPE instead, and waitpid says how the
+     * child ended.  Only the parent, after fork: the child keeps SIGPIPE as
+     * the program found it, so a closed stdout stops it as it would any
+     * program (and the parent then says so). */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        die("signal SIGPIPE");
 
     /* Step 3, the parent: write the text (the article's strcpy), then tell
      * the child.  A failed write means the child is gone: waitpid says how. */
