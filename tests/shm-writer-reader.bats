@@ -604,6 +604,43 @@ lines_file() { seq -f 'line %g of many' "$2" >"$BATS_TEST_TMPDIR/$1"; }
 		"You wrote: one" "You wrote: two" "You wrote: end"
 }
 
+# pauses_traced FILE: the pauses asked of nanosleep in an strace log, in ms,
+# one line each, in order (none while strace has not made FILE yet).
+pauses_traced() {
+	grep -o 'tv_sec=[0-9]*, tv_nsec=[0-9]*' "$1" 2>/dev/null |
+		awk -F'[=,]' '{ print $2 * 1000 + $4 / 1000000 }'
+}
+
+# pauses_at_least N FILE: FILE shows N pauses or more.
+pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
+
+# The waiter's pauses, seen by strace: load cannot make them more frequent
+# than asked, so this holds on any machine, where assert_idle measures.
+# bats test_tags=points:1
+@test "the creator caught before setting up: the other side looks after 1, 2, 4 ... ms, then every 200 ms" {
+	require_strace
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
+	wait_for consumer "shm-consumer to start" program_pid consumer
+	CONSUMER_PID=$(program_pid consumer)
+	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
+	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
+	# lab_bg with strace in front: the producer's pauses in $trace.
+	local trace=$BATS_TEST_TMPDIR/trace
+	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" strace -qq -o "$trace" -e trace=nanosleep,clock_nanosleep \
+		"${RUN_AS[@]}" "$LAB_DIR/shm-producer" -k "$KEY" <"$BATS_TEST_TMPDIR/input" \
+		>"$BATS_TEST_TMPDIR/producer.out" 2>"$BATS_TEST_TMPDIR/producer.err" 3>&- &
+	# shellcheck disable=SC2034 # lab_helper's table of background programs
+	BG[producer]=$!
+	wait_for producer "the producer to look 10 times" pauses_at_least 10 "$trace"
+	kill -CONT "$CONSUMER_PID"
+	finish producer
+	finish consumer
+	assert_equal "$(pauses_traced "$trace" | head -n 10 | paste -sd ' ')" "1 2 4 8 16 32 64 128 200 200"
+	assert_file_lines "$BATS_TEST_TMPDIR/consumer.out" "You wrote: one" "You wrote: end"
+}
+
 # bats test_tags=points:1
 @test "the producer as the creator caught before setting up: the consumer waits, then all goes" {
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"

@@ -80,14 +80,20 @@ static inline void set_up_segment(struct shared_use_st *shared, int shmid)
 
 /* The other side waits until the creator has published SEGMENT_READY.
  * There is nothing to sleep on yet (the semaphores are what is being made),
- * so it looks every 10 ms, asleep in nanosleep in between: the creator needs
- * microseconds for two sem_init calls, so this is one or two looks, unless
- * the creator was stopped.  It gives up if the segment is removed, or if
- * its creator (shm_cpid) has died without finishing, instead of waiting
- * forever. */
+ * so it looks again and again, asleep in nanosleep in between: first after
+ * 1 ms, then each pause twice the last, up to 200 ms.  The creator needs
+ * microseconds for two sem_init calls, so this is one look, unless the
+ * creator was stopped; then it is five looks a second, as in wait_turn.  (A
+ * fixed 10 ms pause was a hundred wake-ups a second: a loaded machine
+ * charged that to the waiter as 5% of a core.)  It gives up if the segment
+ * is removed, or if its creator (shm_cpid) has died without finishing,
+ * instead of waiting forever. */
+#define READY_PAUSE_FIRST_NS (1000 * 1000L)
+#define READY_PAUSE_MAX_NS   (200 * 1000 * 1000L)
+
 static inline void wait_until_ready(struct shared_use_st *shared, int shmid, key_t key)
 {
-    const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+    struct timespec pause = { .tv_nsec = READY_PAUSE_FIRST_NS };
 
     while (atomic_load_explicit(&shared->ready, memory_order_acquire) != SEGMENT_READY) {
         struct shmid_ds ds;
@@ -104,6 +110,8 @@ static inline void wait_until_ready(struct shared_use_st *shared, int shmid, key
                 "(remove it with: ipcrm -M 0x%08x)", shmid, (int)ds.shm_cpid, (unsigned)key);
         if (nanosleep(&pause, NULL) == -1 && errno != EINTR)
             die("nanosleep");
+        pause.tv_nsec = pause.tv_nsec * 2 < READY_PAUSE_MAX_NS ? pause.tv_nsec * 2
+                                                               : READY_PAUSE_MAX_NS;
     }
 }
 
