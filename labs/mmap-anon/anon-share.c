@@ -123,12 +123,10 @@ int main(int argc, char *argv[])
     }
     if (close(ready[0]) == -1)
         die("close pipe");
-    /* If the child is gone before we tell it, our write meets a pipe with no
-     * reader: SIGPIPE, at its default action, would kill us without a word.
-     * Ignored, the write fails with EPIPE instead, and waitpid says how the
-     * child ended.  Only the parent, after fork: the child keeps SIGPIPE as
-     * the program found it, so a closed stdout stops it as it would any
-     * program (and the parent then says so). */
+    /* A child gone before we tell it leaves a pipe with no reader: our
+     * write would raise SIGPIPE and kill us without a word.  Ignored, the
+     * write fails with EPIPE and waitpid says how the child ended.  Only
+     * the parent ignores it: the child keeps SIGPIPE as it was at start. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         die("signal SIGPIPE");
 
