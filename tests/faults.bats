@@ -1576,7 +1576,7 @@ in_mount_ns() {
 	[ "$(id -u)" = 0 ] || how=(-r -m)
 	unshare "${how[@]}" true 2>/dev/null ||
 		skip "needs a private mount namespace (unshare ${how[*]}) to mount a small tmpfs"
-	timeout "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
 }
 
 # bats test_tags=points:1
@@ -1702,7 +1702,7 @@ shm-read: shmctl IPC_RMID segment $id: Operation not permitted (EPERM)"
 # bats test_tags=points:1
 @test "typed-send with a full disk for stdout: one line, exit 1; the message whose line failed is queued, none after it" {
 	run --separate-stderr bash -c '"$@" >/dev/full' _ \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/typed-send" -k "$KEY" 1:first 2:second
+		timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/typed-send" -k "$KEY" 1:first 2:second
 	assert_failure 1
 	assert_one_line "typed-send: write standard output: No space left on device (ENOSPC)"
 	run --separate-stderr lab typed-recv -k "$KEY" -t 0 -n -r

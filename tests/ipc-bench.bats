@@ -7,7 +7,11 @@
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
-setup() { lab_setup ipc-bench; }
+setup() {
+	lab_setup ipc-bench
+	OUT=$BATS_TEST_TMPDIR/out # where the bench writes its CSV
+	student_dir "$OUT"
+}
 teardown() { lab_teardown; }
 
 HEADER=mechanism,bytes,metric,median,min,max,unit
@@ -69,10 +73,10 @@ assert_no_ipc_objects() {
 @test "ipc-bench -q: a CSV row for every mechanism, size and metric, well formed" {
 	local mechanisms=(memcpy pipe msgqueue unix-socket shm-sem)
 	spin_runs && mechanisms+=(shm-spin)
-	run --separate-stderr lab ipc-bench -q -o "$BATS_TEST_TMPDIR/bench.csv"
+	run --separate-stderr lab ipc-bench -q -o "$OUT/bench.csv"
 	assert_success
-	assert_well_formed "$BATS_TEST_TMPDIR/bench.csv"
-	assert_equal "$(rows_of "$BATS_TEST_TMPDIR/bench.csv")" \
+	assert_well_formed "$OUT/bench.csv"
+	assert_equal "$(rows_of "$OUT/bench.csv")" \
 		"$(expected_rows "$QUICK_TRANSFER" "${mechanisms[@]}")"
 	# The table on stdout: the same rows, and the two targets per shm ring.
 	assert_line --regexp '^mechanism +bytes +metric +median +min +max +unit +x memcpy +x pipe$'
@@ -117,9 +121,9 @@ shm-sem 1048576 B transfer
 # bats test_tags=points:1
 @test "ipc-bench -k KEY: the queue and the segment under that key, then none" {
 	run --separate-stderr lab ipc-bench -q -s 64 -t 1 -M msgqueue,shm-sem,shm-spin -k "$KEY" \
-		-o "$BATS_TEST_TMPDIR/bench.csv"
+		-o "$OUT/bench.csv"
 	assert_success
-	assert_well_formed "$BATS_TEST_TMPDIR/bench.csv"
+	assert_well_formed "$OUT/bench.csv"
 	assert_no_ipc_objects
 }
 
@@ -127,23 +131,23 @@ shm-sem 1048576 B transfer
 @test "ipc-bench -c A,A: both processes on one CPU, so no shm-spin" {
 	local cpu
 	cpu=$(awk '/^Cpus_allowed_list:/ { split($2, a, "[-,]"); print a[1] }' /proc/self/status)
-	run --separate-stderr lab ipc-bench -q -s 64 -t 1 -c "$cpu,$cpu" -o "$BATS_TEST_TMPDIR/bench.csv"
+	run --separate-stderr lab ipc-bench -q -s 64 -t 1 -c "$cpu,$cpu" -o "$OUT/bench.csv"
 	assert_success
 	assert_line --index 0 "ipc-bench: quick run, 3 runs of each measurement; parent on CPU $cpu, child on CPU $cpu (the same CPU: no shm-spin)"
-	assert_well_formed "$BATS_TEST_TMPDIR/bench.csv"
-	run cut -d, -f1 "$BATS_TEST_TMPDIR/bench.csv"
+	assert_well_formed "$OUT/bench.csv"
+	run cut -d, -f1 "$OUT/bench.csv"
 	assert_line shm-sem
 	refute_line shm-spin
 }
 
 # bats test_tags=points:1
 @test "ipc-bench -B and -r: one post per message, REPEATS runs; the CSV is still well formed" {
-	run --separate-stderr lab ipc-bench -q -B -r 1 -s 64,8192 -t 1 -M shm-sem -o "$BATS_TEST_TMPDIR/bench.csv"
+	run --separate-stderr lab ipc-bench -q -B -r 1 -s 64,8192 -t 1 -M shm-sem -o "$OUT/bench.csv"
 	assert_success
 	assert_line --index 0 --partial "quick run, 1 run of each measurement;"
-	assert_well_formed "$BATS_TEST_TMPDIR/bench.csv"
+	assert_well_formed "$OUT/bench.csv"
 	# One repeat: min, median and max are the same run.
-	run awk -F, 'NR > 1 && !($4 == $5 && $5 == $6)' "$BATS_TEST_TMPDIR/bench.csv"
+	run awk -F, 'NR > 1 && !($4 == $5 && $5 == $6)' "$OUT/bench.csv"
 	assert_output ""
 }
 
@@ -195,16 +199,16 @@ EOF
 
 # bats test_tags=points:1
 @test "ipc-bench: a CSV it cannot create is one error line, exit 1" {
-	run --separate-stderr lab ipc-bench -q -o "$BATS_TEST_TMPDIR/no/such/dir/bench.csv"
+	run --separate-stderr lab ipc-bench -q -o "$OUT/no/such/dir/bench.csv"
 	assert_failure 1
-	assert_equal "$stderr" "ipc-bench: open $BATS_TEST_TMPDIR/no/such/dir/bench.csv: No such file or directory (ENOENT)"
+	assert_equal "$stderr" "ipc-bench: open $OUT/no/such/dir/bench.csv: No such file or directory (ENOENT)"
 	assert_output ""
 	assert_no_ipc_objects
 }
 
 # bats test_tags=points:1
 @test "ipc-bench: a stdout that cannot be written stops it with exit 1, nothing left" {
-	run --separate-stderr bash -c '"$@" >/dev/full' _ timeout "$LAB_TIMEOUT" \
+	run --separate-stderr bash -c '"$@" >/dev/full' _ timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" \
 		"${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/ipc-bench" -q -s 64 -t 1 -M msgqueue
 	assert_failure 1
 	assert_equal "$(tail -n 1 <<<"$stderr")" \
@@ -296,7 +300,7 @@ child_killed() {
 # ------------------------------------------------------------ scripts/bench
 
 # bench ARGS...: scripts/bench in the test's namespace, under timeout.
-bench() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$TOP/scripts/bench" "$@"; }
+bench() { timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$TOP/scripts/bench" "$@"; }
 
 # bats test_tags=points:1
 @test "scripts/bench -h: the usage on stdout, exit 0; bad usage: exit 2" {
@@ -338,7 +342,7 @@ bench() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "$TOP/scripts/bench" "$@"; }
 
 # bats test_tags=points:1
 @test "scripts/bench without gnuplot: the CSV all the same, and how to get the chart" {
-	run --separate-stderr env GNUPLOT=no-such-gnuplot timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" \
+	run --separate-stderr env GNUPLOT=no-such-gnuplot timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" \
 		"$TOP/scripts/bench" -q -o "$BATS_TEST_TMPDIR/run.csv" -- -s 64 -t 1
 	assert_success
 	assert_well_formed "$BATS_TEST_TMPDIR/run.csv"

@@ -43,6 +43,7 @@ batslib_err() {
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 LAB_TIMEOUT=${LAB_TIMEOUT:-10}   # seconds any one program may run
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-5}  # seconds wait_until waits for a condition
+KILL_AFTER=2                     # then SIGKILL, for a program that ignores SIGTERM
 
 declare -gA BG=()
 
@@ -51,7 +52,7 @@ lab_setup() {
 	# IPC_LAB_BUILD=DIR: test the programs built in DIR/labs (make sanitize).
 	LAB_DIR="${IPC_LAB_BUILD:-$TOP}/labs/$1"
 	RUN_AS=()
-	[ -n "${IPC_LAB_RUN_AS:-}" ] && run_as_grader "$IPC_LAB_RUN_AS"
+	[ "${IPC_LAB_GRADING:-}" != 1 ] || run_as_student
 	# A key from this test's own process id (below 2^22): unique among the
 	# tests running now.  Bits 22 to 27 come from the run (scripts/run-tests
 	# sets IPC_LAB_RUN_SLOT), so that two suites run at once without
@@ -91,22 +92,42 @@ start_namespace() {
 
 have_namespace() { [ -n "$NS_PID" ]; }
 
-# IPC_LAB_RUN_AS=USER (scripts/grade sets it when root): every lab program
-# runs as USER, under limits, so a student's program can neither act as root
-# nor fork without end nor fill the disk.  Files the test makes are then
-# created writable by all (umask 0), its directory too.
-run_as_grader() {
-	local user=$1 dir
-	RUN_AS=(setpriv "--reuid=$(id -u "$user")" "--regid=$(id -g "$user")" --clear-groups
-		--inh-caps=-all prlimit --nproc=64 --fsize=$((2 << 30)) --)
-	umask 0
-	chmod 1777 "$BATS_TEST_TMPDIR"
+# IPC_LAB_GRADING=1 (scripts/grade): every lab program runs as a student's
+# is run, through RUN_AS: tests/student-exec (fds 0-2 only, umask 022), then
+# its limits (processes, file size, address space, CPU seconds), then, with
+# IPC_LAB_RUN_AS=USER (grade as root), as USER.  The test's own files
+# ($BATS_TEST_TMPDIR: NAME.out, NAME.err, the trace) stay in a folder the
+# student cannot write, so no link planted there can turn a write of the
+# test (run as root) elsewhere; a program writes where the test made a
+# folder for it with student_dir.
+run_as_student() {
+	local user=${IPC_LAB_RUN_AS:-} dir
+	RUN_AS=("$TOP/tests/student-exec" prlimit --nproc=64 --fsize=$((768 << 20))
+		--as=$((1 << 30)) --cpu=60 --)
+	[ -n "$user" ] || return 0
+	umask 002 # see student_dir
+	RUN_AS+=(setpriv "--reuid=$(id -u "$user")" "--regid=$(id -g "$user")" --clear-groups
+		--inh-caps=-all --bounding-set=-all --)
+	# The grader user reaches the folders student_dir makes, and no more.
 	dir=$BATS_TEST_TMPDIR
 	while [ "$dir" != / ] && [ "$dir" != "$BATS_RUN_TMPDIR" ]; do
-		dir=$(dirname "$dir")
 		chmod a+x "$dir"
+		dir=$(dirname "$dir")
 	done
 	chmod a+x "$BATS_RUN_TMPDIR"
+}
+
+# student_dir DIR...: make folders where the lab programs may write.  When
+# grading as root, they belong to the grader user and its group, and are
+# set-group-ID: what the test makes in them (an input file, a subfolder)
+# takes that group, and the test's umask 002 (run_as_student) leaves it
+# group-writable, so the program may write it too.  What the test makes
+# anywhere else stays root's alone.
+student_dir() {
+	mkdir -p "$@"
+	[ -n "${IPC_LAB_RUN_AS:-}" ] || return 0
+	chown "$IPC_LAB_RUN_AS:" "$@"
+	chmod 2775 "$@"
 }
 
 # Tests of the articles' own keys need a namespace: without one, they could
@@ -118,14 +139,14 @@ require_namespace() {
 # in_ns CMD...: run CMD in this test's namespace (or here, without one).
 in_ns() { "${NS_ENTER[@]}" "$@"; }
 
-lab() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"; }
+lab() { timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"; }
 
 # lab_tty PROG ARGS...: like lab, but the program's stdin and stdout are a
 # terminal (script(1) makes a pseudo-terminal and types our stdin into it).
 lab_tty() {
 	local command
 	command=$(printf '%q ' "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}")
-	timeout "$LAB_TIMEOUT" script -qec "$command" /dev/null
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" script -qec "$command" /dev/null
 }
 
 # lab_bg [-i FILE] [-s SIG] NAME PROG ARGS...: stdin from FILE (default
@@ -143,7 +164,7 @@ lab_bg() {
 	local name=$1
 	shift
 	# Not through the function lab: then $! is timeout itself, not a subshell.
-	timeout "$LAB_TIMEOUT" "${ignore[@]}" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}" \
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${ignore[@]}" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}" \
 		<"$input" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG[$name]=$!
 }
@@ -424,7 +445,7 @@ require_strace() {
 traced() {
 	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check here.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
+		timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" strace -f -qq -e "trace=$1" -o "$BATS_TEST_TMPDIR/trace" \
 		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
 }
 

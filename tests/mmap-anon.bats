@@ -116,7 +116,7 @@ to_full_disk() { lab "$@" >/dev/full; }
 # SIGPIPE at its default action: its first write to stdout kills it.
 to_closed_pipe() {
 	# shellcheck disable=SC2016 # perl's own variables
-	timeout "$LAB_TIMEOUT" perl -e '
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" perl -e '
 		$SIG{PIPE} = "DEFAULT";
 		pipe(my $read_end, my $write_end) or die "pipe: $!";
 		close $read_end;
@@ -139,7 +139,7 @@ to_closed_pipe() {
 held_write_started() {
 	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout "$LAB_TIMEOUT" strace -D -f -qq -o "$BATS_TEST_TMPDIR/trace" -e trace=write \
+		timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" strace -D -f -qq -o "$BATS_TEST_TMPDIR/trace" -e trace=write \
 		-e inject=write:delay_enter=60s:when=1 "${RUN_AS[@]}" "$LAB_DIR/anon-share" \
 		>"$BATS_TEST_TMPDIR/share.out" 2>"$BATS_TEST_TMPDIR/share.err" 3>&- &
 	# shellcheck disable=SC2034 # lab_helper's table of background programs

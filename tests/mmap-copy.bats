@@ -12,9 +12,9 @@ MIB=$((1024 * 1024))
 setup() {
 	lab_setup mmap-copy
 	# A folder of its own: bats keeps files of its own in $BATS_TEST_TMPDIR.
-	# (With IPC_LAB_RUN_AS, lab_setup set umask 0: the grader may write here.)
+	# When grading, it belongs to the grader user (student_dir).
 	T=$BATS_TEST_TMPDIR/files
-	mkdir "$T"
+	student_dir "$T"
 	export MMAP_COPY_TEST_STOP= # only the tests that ask for the hook get it
 }
 teardown() { lab_teardown; }
@@ -81,7 +81,7 @@ in_mount_ns() {
 	[ "$(id -u)" = 0 ] || how=(-r -m)
 	unshare "${how[@]}" true 2>/dev/null ||
 		skip "needs a private mount namespace (unshare ${how[*]}) to mount a small tmpfs"
-	timeout "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
 }
 
 # ------------------------------------------------------------ the contract
@@ -174,7 +174,7 @@ in_mount_ns() {
 		skip "needs GNU time (/usr/bin/time -f %M) to measure the maximum RSS"
 	local LAB_TIMEOUT=$((LAB_TIMEOUT * 3)) # 512 MiB to disk, on a busy machine too
 	random "$T/src" $((512 * MIB))
-	run --separate-stderr timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" \
+	run --separate-stderr timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" \
 		/usr/bin/time -f %M "$LAB_DIR/mmap-copy" -v "$T/src" "$T/dst"
 	assert_success
 	assert_output "copied $((512 * MIB)) bytes"
@@ -194,10 +194,9 @@ in_mount_ns() {
 		skip "an AddressSanitizer build reserves terabytes of address space: ulimit -v cannot apply"
 	local LAB_TIMEOUT=$((LAB_TIMEOUT * 3)) # 512 MiB to disk, on a busy machine too
 	random "$T/src" $((512 * MIB))
-	# shellcheck disable=SC2016 # $((...)) and $@ belong to bash -c
-	run --separate-stderr timeout "$LAB_TIMEOUT" bash -c \
-		'ulimit -v $((256 * 1024)) && exec "$@"' _ \
-		"${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/mmap-copy" -v "$T/src" "$T/dst"
+	# The limit comes last, after RUN_AS's own (when grading), which it lowers.
+	run --separate-stderr timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" \
+		prlimit --as=$((256 * MIB)) -- "$LAB_DIR/mmap-copy" -v "$T/src" "$T/dst"
 	assert_success
 	assert_output "copied $((512 * MIB)) bytes"
 	cmp "$T/src" "$T/dst"
@@ -478,7 +477,7 @@ stopped_by() {
 @test "mmap-copy: -v into a full stdout is exit 1 with one error line" {
 	echo data >"$T/src"
 	run --separate-stderr bash -c '"$@" >/dev/full' _ \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/mmap-copy" -v "$T/src" "$T/dst"
+		timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/mmap-copy" -v "$T/src" "$T/dst"
 	assert_failure 1
 	assert_equal "$stderr" "mmap-copy: write standard output: No space left on device (ENOSPC)"
 }

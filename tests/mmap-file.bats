@@ -10,7 +10,7 @@ setup() {
 	lab_setup mmap-file
 	# The programs' working folder: mmap-fork's default file is ./test.txt.
 	WORK=$BATS_TEST_TMPDIR/work
-	mkdir "$WORK"
+	student_dir "$WORK"
 	cd "$WORK" || return 1
 }
 teardown() { lab_teardown; }
@@ -79,7 +79,7 @@ read_only() {
 	local dir=$1
 	shift
 	# shellcheck disable=SC2016 # $1 and $@ belong to the inner shell
-	timeout "$LAB_TIMEOUT" unshare -m bash -c \
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare -m bash -c \
 		'mount --bind -o ro "$1" "$1" && shift && exec "$@"' _ "$dir" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"
 }
 
@@ -91,7 +91,7 @@ on_full_tmpfs() {
 	local dir=$1
 	shift
 	# shellcheck disable=SC2016 # $1... belong to the inner shell
-	timeout "$LAB_TIMEOUT" unshare -m bash -c '
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare -m bash -c '
 		dir=$1
 		shift
 		mount -t tmpfs -o size=64k,mode=1777 tmpfs "$dir" || exit 99
@@ -511,7 +511,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
 }
 EOF
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/shim.so" "$BATS_TEST_TMPDIR/shim.c"
-	run --separate-stderr timeout "$LAB_TIMEOUT" "${RUN_AS[@]}" \
+	run --separate-stderr timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${RUN_AS[@]}" \
 		env TMPDIR="$WORK" LD_PRELOAD="$BATS_TEST_TMPDIR/shim.so" "$LAB_DIR/mmap-pitfalls"
 	assert_success
 	# The three questions that map PROT_WRITE alone now say EPERM.

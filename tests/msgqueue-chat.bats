@@ -497,7 +497,7 @@ recv_stopped_by() {
 @test "chat-send: no prompt when stdout is not a terminal, even if stdin is" {
 	local command
 	command=$(printf '%q ' "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/chat-send" -k "$KEY")
-	timeout "$LAB_TIMEOUT" script -qec "$command >$BATS_TEST_TMPDIR/out" /dev/null <<<'end' >/dev/null
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" script -qec "$command >$BATS_TEST_TMPDIR/out" /dev/null <<<'end' >/dev/null
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output ""
 	lab chat-recv -k "$KEY"

@@ -628,7 +628,7 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 	local trace=$BATS_TEST_TMPDIR/trace
 	# LeakSanitizer cannot work under ptrace (make sanitize): no leak check.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" strace -qq -o "$trace" -e trace=nanosleep,clock_nanosleep \
+		timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" strace -qq -o "$trace" -e trace=nanosleep,clock_nanosleep \
 		"${RUN_AS[@]}" "$LAB_DIR/shm-producer" -k "$KEY" <"$BATS_TEST_TMPDIR/input" \
 		>"$BATS_TEST_TMPDIR/producer.out" 2>"$BATS_TEST_TMPDIR/producer.err" 3>&- &
 	# shellcheck disable=SC2034 # lab_helper's table of background programs
