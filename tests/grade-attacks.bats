@@ -15,7 +15,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root: grading runs the students' code as grader users"
 	grade_setup
 	cut_down mmap-anon "$ANON_QUICK"
-	SCRATCH=$BATS_TEST_TMPDIR/tmp # grade's TMPDIR: its work tree goes there
+	SCRATCH=$BATS_TEST_TMPDIR/tmp # grade's TMPDIR (grade_alone): its work tree goes there
 	mkdir "$SCRATCH"
 }
 
@@ -29,20 +29,6 @@ attack() {
 		printf '#define %s "%s"\n' "${define%%=*}" "${define#*=}"
 	done >"$SUB/labs/mmap-anon/anon-share.c"
 	cat "$TOP/tests/attacks/$name.c" >>"$SUB/labs/mmap-anon/anon-share.c"
-}
-
-# grade_alone ARGS...: grade in a PID namespace of its own, so that what it
-# leaves running can be counted: after grade, "LEFT: pid command" for each
-# live process of the namespace but the shell that waits and its own
-# children (ps, awk).  The report on stdout, then "status N", grade's status.
-grade_alone() {
-	# shellcheck disable=SC2016 # for the inner bash
-	TMPDIR=$SCRATCH timeout -k 5 300 unshare -p -f --mount-proc bash -c '
-		"$@"
-		echo "status $?"
-		ps -e -o pid=,ppid=,stat=,args= |
-			awk -v me=$$ '\''$1 != me && $2 != me && $3 !~ /^Z/ { print "LEFT: " $0 }'\''
-	' _ "$GRADE_TOP/scripts/grade" "$@" 3>&-
 }
 
 # add_test NAME BODY: a test worth 1 point at the end of the cut-down

@@ -37,6 +37,7 @@ EOF
 
 @test "grade: the junit report parses, one testsuite per lab, failures with messages" {
 	submit msgqueue-chat chat.c 's/^int main(/int main(int broken /'
+	submit_lab msgtype-filter
 	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run grade --submission "$SUB" --format junit --out "$BATS_TEST_TMPDIR/junit.xml" msgqueue-chat msgtype-filter
 	assert_failure 1
@@ -123,7 +124,8 @@ EOF
 @test "grade-class: one report per submission and one CSV of every student's per-lab score" {
 	local class=$BATS_TEST_TMPDIR/class
 	mkdir -p "$class/alice" "$class/bob"
-	cp "$TOP/labs/msgtype-filter/typed-recv.c" "$class/alice/"
+	cp "$TOP/labs/msgtype-filter/"*.c "$class/alice/"
+	cp "$TOP/labs/msgtype-filter/"*.c "$class/bob/"
 	sed 's/rcv rcv_ret=/rcv ret=/' "$TOP/labs/msgtype-filter/typed-recv.c" >"$class/bob/typed-recv.c"
 	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run timeout 300 "$GRADE_TOP/scripts/grade-class" --jobs 2 --format junit --out "$BATS_TEST_TMPDIR/grades" "$class" msgtype-filter 3>&-
@@ -179,6 +181,8 @@ class_grading_started() {
 # graded whole, so that its runs last while the test looks at them.
 start_grade_class() {
 	mkdir -p "$BATS_TEST_TMPDIR/class/alice" "$BATS_TEST_TMPDIR/class/bob" "$1"
+	cp "$TOP/labs/msgtype-filter/"*.c "$BATS_TEST_TMPDIR/class/alice/"
+	cp "$TOP/labs/msgtype-filter/"*.c "$BATS_TEST_TMPDIR/class/bob/"
 	TMPDIR=$1 timeout 300 env "${@:2}" "$GRADE_TOP/scripts/grade-class" --jobs 2 \
 		--out "$1/grades" "$BATS_TEST_TMPDIR/class" msgtype-filter \
 		>"$BATS_TEST_TMPDIR/class.out" 2>"$BATS_TEST_TMPDIR/class.err" 3>&- &

@@ -29,6 +29,7 @@ setup() { grade_setup; }
 
 @test "grade: a lab that does not compile scores 0, with the compiler's errors; the others are graded" {
 	submit msgqueue-chat chat.c 's/^int main(/int main(int broken /'
+	submit_lab msgtype-filter
 	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run --separate-stderr grade --submission "$SUB" msgqueue-chat msgtype-filter
 	assert_failure 1
@@ -44,11 +45,13 @@ setup() { grade_setup; }
 
 @test "grade: loose .c files are matched to their lab; a failing test shows its reason" {
 	# A typed-recv that prints 'ret' for 'rcv_ret': every receiving test fails.
+	cp "$TOP/labs/msgtype-filter/typed-send.c" "$TOP/labs/msgtype-filter/queue-stat.c" "$SUB/"
 	sed 's/rcv rcv_ret=/rcv ret=/' "$TOP/labs/msgtype-filter/typed-recv.c" >"$SUB/typed-recv.c"
 	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run --separate-stderr grade --submission "$SUB" msgtype-filter
 	assert_failure 1
-	[[ $stderr == *"msgtype-filter: typed-recv.c"* ]] || fail "the file taken is not named: $stderr"
+	[[ $stderr == *"msgtype-filter: queue-stat.c from the submission (queue-stat.c); typed-recv.c from the submission (typed-recv.c); typed-send.c from the submission (typed-send.c)"* ]] ||
+		fail "the file taken is not named: $stderr"
 	assert_line "msgtype-filter: typed-recv: -t 0 takes the first message, whatever its type: FAIL"
 	assert_line --regexp '^    .*rcv ret=1, mtype=3, mtext=c'
 	assert_line "msgtype-filter: typed-send: TYPE:TEXT arguments, the text may hold colons or be empty: OK"
@@ -67,14 +70,14 @@ setup() { grade_setup; }
 	assert_line --partial "typed-recv: -t 0 takes the first message, whatever its type: FAIL"
 }
 
-@test "grade: only regular files are taken: a fifo or a link named like a lab's source is passed over" {
+@test "grade: only regular files are taken: a fifo or a link named like a lab's source is passed over, the lab not submitted" {
 	cut_down msgtype-filter '^typed-recv: -t 0 '
 	mkfifo "$SUB/typed-recv.c"  # a copy would stop on it, or wait for a writer
 	ln -s /etc/hostname "$SUB/typed-send.c"  # a link can point anywhere
 	run --separate-stderr grade --submission "$SUB" msgtype-filter
-	[ "$status" = 0 ] || fail "grade's status $status; its stderr: $(tail -n 5 <<<"$stderr")"
-	[[ $stderr == *"msgtype-filter: no file taken, the reference is graded"* ]] || fail "$stderr"
-	assert_line "Score: $(max_points msgtype-filter)/$(max_points msgtype-filter)"
+	[ "$status" = 1 ] || fail "grade's status $status; its stderr: $(tail -n 5 <<<"$stderr")"
+	[[ $stderr == *"msgtype-filter: not submitted (scores 0): queue-stat.c from the handout; typed-recv.c from the handout; typed-send.c from the handout"* ]] || fail "$stderr"
+	assert_line "Score: 0/$(max_points msgtype-filter)"
 }
 
 @test "grade: a program that never ends or forks without end is bounded and scores 0; the other lab is graded" {
@@ -90,15 +93,14 @@ setup() { grade_setup; }
 	# this one's, with that lab's tests cut down.  The endless lab keeps all
 	# its tests: the limit, not their number, must be what ends its run.
 	local other=mmap-anon other_max
+	submit_lab "$other"
 	cut_down "$other" '^(anon-share: the child prints|-h prints|bad usage)'
 	other_max=$(max_points "$other")
 	assert_equal "$other_max" 3
-	# Every process this grading starts carries GRADE_MARK in its environment.
-	export GRADE_MARK=$BATS_TEST_TMPDIR
-	run --separate-stderr grade --lab-timeout 30 --jobs 2 \
+	# In a PID namespace of its own, where what it leaves running is seen.
+	run --separate-stderr grade_alone --lab-timeout 30 --jobs 2 \
 		--submission "$SUB" msgtype-filter "$other"
-	export -n GRADE_MARK
-	assert_failure 1
+	assert_line "status 1"
 	# Its limit stopped the endless lab (said so, not timed: the seconds
 	# depend on the machine's load; grade's own 300 s limit is the guard).
 	assert_line --partial "did not run: the lab's run was stopped (time limit)"
@@ -106,10 +108,8 @@ setup() { grade_setup; }
 	grep -A12 "^$other: .*: FAIL\$" <<<"$output" >&2 || true
 	assert_line "$other: $other_max/$other_max"
 	assert_line --regexp "^msgtype-filter: 0/$(max_points msgtype-filter)$"
-	# Nothing it started is left running (as root, programs run as graders'
-	# users; another suite's grading may run beside this one, unmarked).
-	run bash -c 'grep -lzxF "GRADE_MARK=$1" /proc/[0-9]*/environ 2>/dev/null' _ "$BATS_TEST_TMPDIR"
-	assert_output ""
+	# Nothing it started is left running.
+	refute_line --partial "LEFT: "
 }
 
 # grade_bats_started: the grade started in BG[grade] (under timeout, so its

@@ -485,6 +485,30 @@ grade_setup() {
 # grade ARGS...: scripts/grade with a time limit; fd 3 closed for bats.
 grade() { timeout 300 "$GRADE_TOP/scripts/grade" "$@" 3>&-; }
 
+# submit_lab LAB: every source of LAB's reference, as a student who did the
+# whole lab would submit it (a lab with no file submitted scores 0).
+submit_lab() {
+	mkdir -p "$SUB/labs/$1"
+	cp "$TOP/labs/$1/"*.[ch] "$SUB/labs/$1/"
+}
+
+# grade_alone ARGS...: grade in a PID namespace of its own, so that what it
+# leaves running can be counted: after grade, "LEFT: pid ppid stat command"
+# for each live process of the namespace but the shell that waits and its
+# own children (ps, awk).  The report on stdout, then "status N", grade's
+# status.  grade's work tree goes to $SCRATCH (made here).
+grade_alone() {
+	SCRATCH=${SCRATCH:-$BATS_TEST_TMPDIR/scratch}
+	mkdir -p "$SCRATCH"
+	# shellcheck disable=SC2016 # for the inner bash
+	TMPDIR=$SCRATCH timeout -k 5 300 unshare -p -f --mount-proc bash -c '
+		"$@"
+		echo "status $?"
+		ps -e -o pid=,ppid=,stat=,args= |
+			awk -v me=$$ '\''$1 != me && $2 != me && $3 !~ /^Z/ { print "LEFT: " $0 }'\''
+	' _ "$GRADE_TOP/scripts/grade" "$@" 3>&-
+}
+
 # A lab's reference source, copied into the submission, perhaps changed.
 submit() { # submit LAB FILE [SED-SCRIPT]
 	mkdir -p "$SUB/labs/$1"
