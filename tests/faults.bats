@@ -242,7 +242,8 @@ as() {
 # as root.  A runner that is not root is an ordinary user already.
 unprivileged() {
 	if [ "$(id -u)" = 0 ] && [ "${#RUN_AS[@]}" -eq 0 ]; then
-		run_as_grader nobody
+		IPC_LAB_RUN_AS=nobody
+		run_as_student
 	elif [ "$(id -u)" != 0 ] && [ "${#NS_ENTER[@]}" -gt 0 ] && [ "${#RUN_AS[@]}" -eq 0 ]; then
 		# Not root: the programs run as root of a user namespace (unshare
 		# -r), whose capabilities pass over every permission bit of the
@@ -997,12 +998,13 @@ make_segment() {
 	assert_one_line "shm-check: fork: Resource temporarily unavailable (EAGAIN)"
 	no_objects
 	in_lab mmap-file
-	printf 'a text of more than sixteen bytes\n' >"$BATS_TEST_TMPDIR/test.txt"
-	run --separate-stderr lab mmap-fork "$BATS_TEST_TMPDIR/test.txt"
+	student_dir "$BATS_TEST_TMPDIR/files"  # mmap-fork opens its file for writing
+	printf 'a text of more than sixteen bytes\n' >"$BATS_TEST_TMPDIR/files/test.txt"
+	run --separate-stderr lab mmap-fork "$BATS_TEST_TMPDIR/files/test.txt"
 	assert_failure 1
 	assert_output ""
 	assert_one_line "mmap-fork: fork: Resource temporarily unavailable (EAGAIN)"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/test.txt")" "a text of more than sixteen bytes"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/files/test.txt")" "a text of more than sixteen bytes"
 	in_lab mmap-anon
 	run --separate-stderr lab anon-share
 	assert_failure 1
