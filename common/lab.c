@@ -421,6 +421,17 @@ void print_text_line(const char *prefix, const char *text, size_t len)
     fputc('\n', stdout);
 }
 
+void print_message_line(const char *prefix, const char *text, size_t len)
+{
+    const char *nul = memchr(text, '\0', len);
+
+    if (nul != NULL)
+        len = (size_t)(nul - text);
+    if (len > 0 && text[len - 1] == '\n')
+        len--;
+    print_text_line(prefix, text, len);
+}
+
 void print_time_line(const char *name, time_t t)
 {
     char text[32] = "never";

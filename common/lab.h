@@ -164,6 +164,13 @@ bool starts_with(const char *text, size_t len, const char *word);
  * and may hold any byte), then a newline. */
 void print_text_line(const char *prefix, const char *text, size_t len);
 
+/* How a receiver prints a message of len bytes: print_text_line of the text
+ * up to its first NUL byte (all of it when there is none), less one trailing
+ * newline.  So the articles' senders, which send a NUL and then stale bytes
+ * (article 003's msg2.c sends all 512), print as their own receivers'
+ * printf("%s") shows them, and ours print the same without a NUL. */
+void print_message_line(const char *prefix, const char *text, size_t len);
+
 /* Call after printing a result line, before taking more data off a queue or
  * segment: if stdout could not take it (a full disk, a closed pipe with
  * SIGPIPE ignored), stop at once with
