@@ -194,6 +194,14 @@ EOF
 }
 
 # bats test_tags=points:1
+@test "ipc-bench: -M with no mechanism, an empty name or one named twice is bad usage" {
+	local list
+	for list in '' , pipe, ,pipe pipe,,msgqueue pipe,pipe memcpy,pipe,memcpy; do
+		assert_bad_usage ipc-bench -q -s 64 -t 1 -M "$list"
+	done
+}
+
+# bats test_tags=points:1
 @test "ipc-bench: a CSV it cannot create is one error line, exit 1" {
 	run --separate-stderr lab ipc-bench -q -o "$BATS_TEST_TMPDIR/no/such/dir/bench.csv"
 	assert_failure 1
