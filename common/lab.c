@@ -201,6 +201,24 @@ _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 
 void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
 
+void die_shmget_size(key_t key, size_t size)
+{
+    int err = errno;
+    unsigned long long shmmax = 0;
+    FILE *f = err == EINVAL ? fopen("/proc/sys/kernel/shmmax", "r") : NULL;
+
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &shmmax) != 1)
+            shmmax = 0;
+        fclose(f);
+    }
+    errno = err;
+    if (shmmax > 0 && size > shmmax)
+        die("shmget key 0x%08x, %zu bytes (more than kernel.shmmax, the largest segment "
+            "allowed: %llu bytes, see /proc/sys/kernel/shmmax)", (unsigned)key, size, shmmax);
+    die_shmget(key);
+}
+
 void die_queue(const char *call, int msqid)
 {
     int err = errno;

@@ -85,6 +85,13 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_msgget(key_t key);
 _Noreturn void die_shmget(key_t key);
 
+/* die_shmget after a shmget(IPC_CREAT | IPC_EXCL) of size bytes: EINVAL,
+ * there, is a size over the kernel's limit, and a bare "Invalid argument"
+ * would not say which:
+ *   "shmget key 0x..., N bytes (more than kernel.shmmax, the largest segment
+ *   allowed: M bytes, see /proc/sys/kernel/shmmax)". */
+_Noreturn void die_shmget_size(key_t key, size_t size);
+
 /* die() after a failed msgsnd/msgrcv/msgctl (call) on queue msqid: EIDRM
  * (removed while we waited) and EINVAL (removed before the call) both say
  * "CALL queue N (the queue was removed)"; other errors "CALL queue N". */
