@@ -617,13 +617,13 @@ msgmax_line() {
 }
 
 # bats test_tags=points:1
-@test "shmmax: shm-check -s over shmmax is the kernel's EINVAL: one line, exit 1, nothing made; shmmax itself fits" {
+@test "shmmax: shm-check -s over shmmax is EINVAL naming the limit: one line, exit 1, nothing made; shmmax itself fits" {
 	in_lab shm-fork-check
 	set_ipc_limit shmmax 4096
 	run --separate-stderr lab shm-check -k "$KEY" -s 4097
 	assert_failure 1
 	assert_output ""
-	assert_one_line "shm-check: shmget key $KEY_HEX: Invalid argument (EINVAL)"
+	assert_one_line "shm-check: shmget key $KEY_HEX, 4097 bytes (more than kernel.shmmax, the largest segment allowed: 4096 bytes, see /proc/sys/kernel/shmmax): Invalid argument (EINVAL)"
 	no_objects
 	run --separate-stderr lab shm-check -k "$KEY" -s 4096
 	assert_success
