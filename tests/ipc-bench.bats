@@ -205,7 +205,7 @@ EOF
 # bats test_tags=points:1
 @test "ipc-bench: -M with no mechanism, an empty name or one named twice is bad usage" {
 	local list
-	for list in '' , pipe, ,pipe pipe,,msgqueue pipe,pipe memcpy,pipe,memcpy; do
+	for list in '' ',' 'pipe,' ',pipe' 'pipe,,msgqueue' 'pipe,pipe' 'memcpy,pipe,memcpy'; do
 		assert_bad_usage ipc-bench -q -s 64 -t 1 -M "$list"
 	done
 }
