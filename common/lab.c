@@ -201,6 +201,24 @@ _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 
 void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
 
+void die_shmget_size(key_t key, size_t size)
+{
+    int err = errno;
+    unsigned long long shmmax = 0;
+    FILE *f = err == EINVAL ? fopen("/proc/sys/kernel/shmmax", "r") : NULL;
+
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &shmmax) != 1)
+            shmmax = 0;
+        fclose(f);
+    }
+    errno = err;
+    if (shmmax > 0 && size > shmmax)
+        die("shmget key 0x%08x, %zu bytes (more than kernel.shmmax, the largest segment "
+            "allowed: %llu bytes, see /proc/sys/kernel/shmmax)", (unsigned)key, size, shmmax);
+    die_shmget(key);
+}
+
 void die_queue(const char *call, int msqid)
 {
     int err = errno;
@@ -419,6 +437,17 @@ void print_text_line(const char *prefix, const char *text, size_t len)
     fputs(prefix, stdout);
     fwrite(text, 1, len, stdout);
     fputc('\n', stdout);
+}
+
+void print_message_line(const char *prefix, const char *text, size_t len)
+{
+    const char *nul = memchr(text, '\0', len);
+
+    if (nul != NULL)
+        len = (size_t)(nul - text);
+    if (len > 0 && text[len - 1] == '\n')
+        len--;
+    print_text_line(prefix, text, len);
 }
 
 void print_time_line(const char *name, time_t t)

@@ -85,6 +85,13 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_msgget(key_t key);
 _Noreturn void die_shmget(key_t key);
 
+/* die_shmget after a shmget(IPC_CREAT | IPC_EXCL) of size bytes: EINVAL,
+ * there, is a size over the kernel's limit, and a bare "Invalid argument"
+ * would not say which:
+ *   "shmget key 0x..., N bytes (more than kernel.shmmax, the largest segment
+ *   allowed: M bytes, see /proc/sys/kernel/shmmax)". */
+_Noreturn void die_shmget_size(key_t key, size_t size);
+
 /* die() after a failed msgsnd/msgrcv/msgctl (call) on queue msqid: EIDRM
  * (removed while we waited) and EINVAL (removed before the call) both say
  * "CALL queue N (the queue was removed)"; other errors "CALL queue N". */
@@ -163,6 +170,13 @@ bool starts_with(const char *text, size_t len, const char *word);
 /* Print prefix, then exactly len bytes of text (which need not end in NUL
  * and may hold any byte), then a newline. */
 void print_text_line(const char *prefix, const char *text, size_t len);
+
+/* How a receiver prints a message of len bytes: print_text_line of the text
+ * up to its first NUL byte (all of it when there is none), less one trailing
+ * newline.  So the articles' senders, which send a NUL and then stale bytes
+ * (article 003's msg2.c sends all 512), print as their own receivers'
+ * printf("%s") shows them, and ours print the same without a NUL. */
+void print_message_line(const char *prefix, const char *text, size_t len);
 
 /* Call after printing a result line, before taking more data off a queue or
  * segment: if stdout could not take it (a full disk, a closed pipe with

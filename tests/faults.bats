@@ -565,7 +565,8 @@ msgmax_line() {
 	assert_output ""
 	assert_one_line "$(msgmax_line chat-send "$(queue_field "$KEY" msqid)")"
 	assert_equal "$(queue_field "$KEY" qnum)" 1
-	assert_equal "$(queue_field "$KEY" cbytes)" 5
+	# "short", its newline and a NUL.
+	assert_equal "$(queue_field "$KEY" cbytes)" 7
 	# The line that fits is there for chat-recv (with an end of our own).
 	lab chat-send -k "$KEY" <<<'end'
 	run --separate-stderr lab chat-recv -k "$KEY"
@@ -606,7 +607,8 @@ msgmax_line() {
 	assert_failure 1
 	assert_output ""
 	id=$(queue_field "$KEY" msqid)
-	assert_one_line "chat-send: msgsnd queue $id (a message of 45 bytes can never fit: the queue holds at most 40 bytes, its msg_qbytes): Message too long (EMSGSIZE)"
+	# 45 bytes of text, the newline and a NUL.
+	assert_one_line "chat-send: msgsnd queue $id (a message of 47 bytes can never fit: the queue holds at most 40 bytes, its msg_qbytes): Message too long (EMSGSIZE)"
 	lab chat-send -k "$KEY" <<<'end'
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_output $'You wrote: fits\nYou wrote: end'
@@ -618,13 +620,13 @@ msgmax_line() {
 }
 
 # bats test_tags=points:1
-@test "shmmax: shm-check -s over shmmax is the kernel's EINVAL: one line, exit 1, nothing made; shmmax itself fits" {
+@test "shmmax: shm-check -s over shmmax is EINVAL naming the limit: one line, exit 1, nothing made; shmmax itself fits" {
 	in_lab shm-fork-check
 	set_ipc_limit shmmax 4096
 	run --separate-stderr lab shm-check -k "$KEY" -s 4097
 	assert_failure 1
 	assert_output ""
-	assert_one_line "shm-check: shmget key $KEY_HEX: Invalid argument (EINVAL)"
+	assert_one_line "shm-check: shmget key $KEY_HEX, 4097 bytes (more than kernel.shmmax, the largest segment allowed: 4096 bytes, see /proc/sys/kernel/shmmax): Invalid argument (EINVAL)"
 	no_objects
 	run --separate-stderr lab shm-check -k "$KEY" -s 4096
 	assert_success
@@ -733,10 +735,11 @@ msgmax_line() {
 	set_ipc_limit msgmnb 100
 	seq -f 'line %02g of the full queue test' 12 >"$BATS_TEST_TMPDIR/input"
 	lab_bg_started -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
-	# 3 lines of 30 bytes: 90 bytes; the fourth would make 120.
+	# 3 lines of 30 bytes, each with its newline and a NUL: 96 bytes; the
+	# fourth would make 128.
 	wait_for send "chat-send to wait in msgsnd on a full queue" \
 		msgsnd_waits_with "$PROGRAM_PID" qnum 3
-	assert_equal "$(queue_field "$KEY" cbytes)" 90
+	assert_equal "$(queue_field "$KEY" cbytes)" 96
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_success
 	assert_output "$(sed 's/^/You wrote: /' "$BATS_TEST_TMPDIR/input"; echo 'You wrote: end')"
@@ -1021,7 +1024,8 @@ make_segment() {
 	assert_success
 	assert_output $'Enter some text: \r'
 	assert_equal "$(queue_field "$KEY" qnum)" 1
-	assert_equal "$(queue_field "$KEY" cbytes)" 3
+	# "end", a newline and a NUL, as if typed.
+	assert_equal "$(queue_field "$KEY" cbytes)" 5
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_output "You wrote: end"
 }
@@ -1077,7 +1081,8 @@ odd_input() {
 
 # pieces CAPACITY TEMPLATE <INPUT: what a receiver prints for INPUT, each line
 # cut into pieces of at most CAPACITY bytes (an empty line is one empty
-# piece).  TEMPLATE is a perl expression of $piece, $length and $line (the
+# piece).  TEMPLATE is a perl expression of $piece, $length, $shown (the
+# piece up to its first NUL: what a receiver prints of it) and $line (the
 # line's index, from 0).
 pieces() {
 	# shellcheck disable=SC2016 # perl's variables, not the shell's
@@ -1092,6 +1097,7 @@ pieces() {
 			do {
 				my $piece = substr($text, $sent, $capacity);
 				my $length = length $piece;
+				(my $shown = $piece) =~ s/\0.*//s;
 				print eval $template;
 				die $@ if $@;
 				$sent += $length;
@@ -1108,12 +1114,13 @@ assert_same_bytes() {
 }
 
 # bats test_tags=points:1
-@test "chat-send to chat-recv: NUL bytes, CRLF and a 1 MiB line arrive exactly as sent" {
+@test "chat-send to chat-recv: NUL bytes, CRLF and a 1 MiB line: every piece arrives, printed up to its first NUL" {
 	local t=$BATS_TEST_TMPDIR
 	in_lab msgqueue-chat
 	odd_input "$t/input"
 	# shellcheck disable=SC2016 # perl's variables, not the shell's
-	{ pieces 512 '"You wrote: $piece\n"' <"$t/input"; echo 'You wrote: end'; } >"$t/expected"
+	# 510 bytes of a line a message, then its newline (in the last) and a NUL.
+	{ pieces 510 '"You wrote: $shown\n"' <"$t/input"; echo 'You wrote: end'; } >"$t/expected"
 	lab_bg_receiving recv chat-recv -k "$KEY"
 	run --separate-stderr lab chat-send -k "$KEY" <"$t/input"
 	assert_success
@@ -1125,13 +1132,13 @@ assert_same_bytes() {
 }
 
 # bats test_tags=points:1
-@test "typed-send to typed-recv: NUL bytes, CRLF and a 1 MiB line arrive exactly as sent" {
+@test "typed-send to typed-recv: NUL bytes, CRLF and a 1 MiB line: every byte sent, rcv_ret all of it, printed up to a NUL" {
 	local t=$BATS_TEST_TMPDIR count
 	odd_input "$t/input"
 	# shellcheck disable=SC2016 # perl's variables
 	pieces 50 '"send mtype=" . ($line % 2 + 1) . ", mtext=$piece\n"' <"$t/input" >"$t/expected-send"
 	# shellcheck disable=SC2016
-	pieces 50 '"rcv rcv_ret=$length, mtype=" . ($line % 2 + 1) . ", mtext=$piece\n"' <"$t/input" >"$t/expected-recv"
+	pieces 50 '"rcv rcv_ret=$length, mtype=" . ($line % 2 + 1) . ", mtext=$shown\n"' <"$t/input" >"$t/expected-recv"
 	count=$(wc -l <"$t/expected-recv")
 	lab typed-send -k "$KEY" </dev/null # the queue, empty
 	lab_bg_receiving recv typed-recv -k "$KEY" -t 0 -c "$count" -r
@@ -1146,12 +1153,12 @@ assert_same_bytes() {
 }
 
 # bats test_tags=points:1
-@test "chat: NUL bytes, CRLF and a 1 MiB line arrive exactly as sent" {
+@test "chat: NUL bytes, CRLF and a 1 MiB line: every piece arrives, printed up to its first NUL" {
 	local t=$BATS_TEST_TMPDIR
 	in_lab msgqueue-chat
 	odd_input "$t/input"
 	# shellcheck disable=SC2016 # perl's variables, not the shell's
-	{ pieces 256 '"new message: $piece\n"' <"$t/input"; printf 'new message: exit\nchat ended\n'; } >"$t/expected"
+	{ pieces 256 '"new message: $shown\n"' <"$t/input"; printf 'new message: exit\nchat ended\n'; } >"$t/expected"
 	lab chat -k "$KEY" <"$t/input" >"$t/chat.out" 2>"$t/chat.err" ||
 		fail "chat: exit $?: $(cat "$t/chat.err")"
 	assert_same_bytes "$t/expected" "$t/chat.out"
@@ -1216,8 +1223,9 @@ drain_chat_queue() {
 @test "chat-send waiting in msgsnd on a full queue: SIGTERM, SIGINT, SIGHUP leave the queue and every line sent" {
 	local sig fit
 	in_lab msgqueue-chat
-	# Lines of 500 bytes: $fit of them fill the queue (32 in msgmnb's 16384).
-	fit=$(($(msgmnb) / 500))
+	# Lines of 500 bytes, 502 in a message with the newline and the NUL:
+	# $fit of them fill the queue (32 in msgmnb's 16384).
+	fit=$(($(msgmnb) / 502))
 	awk -v n=$((fit + 10)) 'BEGIN { for (i = 1; i <= n; i++) printf "%06d %0493d\n", i, 0 }' \
 		>"$BATS_TEST_TMPDIR/input"
 	head -n "$fit" "$BATS_TEST_TMPDIR/input" >"$BATS_TEST_TMPDIR/queued"
@@ -1228,7 +1236,7 @@ drain_chat_queue() {
 		wait_bg send
 		assert_equal "$status" "$(signal_status "$sig")"
 		assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" ""
-		assert_equal "$(queue_field "$KEY" cbytes)" $((fit * 500))
+		assert_equal "$(queue_field "$KEY" cbytes)" $((fit * 502))
 		drain_chat_queue "$BATS_TEST_TMPDIR/queued"
 	done
 }

@@ -151,6 +151,39 @@ start_grade() {
 	done
 }
 
+# ---- scripts/sanitize, the suite's other long run that may be stopped
+
+# sanitize_testing DIR: a test of sanitize's run has its temporary folder
+# (a bats-run-*/test/N folder below DIR; DIR itself lies in this test's).
+sanitize_testing() {
+	[ -n "$(find "$1" -path "$1/*bats-run-*/test/*" -print -quit 2>/dev/null)" ]
+}
+
+@test "sanitize: SIGINT or SIGTERM to it in the middle ends its run, leaves no bats-run-*, and it dies of the signal" {
+	command -v clang >/dev/null || skip "needs clang"
+	local sig dir left
+	for sig in INT TERM; do
+		dir=$BATS_TEST_TMPDIR/$sig
+		mkdir -p "$dir/tmp"
+		# A background job of bats has SIGINT ignored: give sanitize the default.
+		# --foreground: timeout passes a signal on to sanitize alone, as kill
+		# PID does, not to its whole process group as Ctrl-C would.
+		TMPDIR=$dir/tmp IPC_LAB_SANITIZE_DIR=$dir/build timeout --foreground 300 \
+			env --default-signal=INT "$TOP/scripts/sanitize" msgtype-filter >"$dir/out" 2>&1 3>&- &
+		BG[sanitize]=$!
+		# It builds first: seconds on a loaded machine.
+		WAIT_TIMEOUT=300 wait_for sanitize "a test of sanitize's run" sanitize_testing "$dir/tmp"
+		kill -"$sig" "${BG[sanitize]}"
+		wait_bg sanitize
+		[ "$status" = $((128 + $(kill -l "$sig"))) ] ||
+			fail "SIG$sig: sanitize's status $status; its last words: $(tail -n 5 "$dir/out")"
+		assert_equal "$(ls -A "$dir/tmp")" ""
+		# Nothing of its run is left running (they all had TMPDIR under dir).
+		left=$(grep -lzE "^TMPDIR=$dir/tmp(/|\$)" /proc/[0-9]*/environ 2>/dev/null || true)
+		assert_equal "$left" ""
+	done
+}
+
 @test "grade: a signal ignored when it starts (nohup) stays ignored; the others are caught" {
 	local bats_pid handling
 	start_grade "$BATS_TEST_TMPDIR/work" --ignore-signal=HUP

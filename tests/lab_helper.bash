@@ -347,6 +347,18 @@ assert_file_lines() {
 	assert_output "$expected"
 }
 
+# assert_file_text FILE TEXT: FILE holds exactly TEXT, byte for byte (a
+# NUL included, which bash's $output would drop); shows both with od -c.
+assert_file_text() {
+	cmp -s "$1" <(printf '%s' "$2") && return 0
+	{
+		echo "-- expected (od -c):"
+		printf '%s' "$2" | od -c | head -n 8
+		echo "-- $(basename "$1") (od -c):"
+		od -c "$1" | head -n 8
+	} | fail
+}
+
 # ---- shared memory (shm labs) ----
 
 # segment_field KEY COLUMN: a column of /proc/sysvipc/shm for the segment with

@@ -329,6 +329,27 @@ in_mount_ns() {
 }
 
 # bats test_tags=points:1
+@test "mmap-copy: a DST that is a FIFO is refused, one line, and stays a FIFO" {
+	echo data >"$T/src"
+	mkfifo "$T/fifo"
+	run --separate-stderr lab mmap-copy "$T/src" "$T/fifo"
+	assert_error_line "mmap-copy: destination '$T/fifo' is a FIFO, not a regular file: it is not replaced: Invalid argument (EINVAL)"
+	[ -p "$T/fifo" ] || fail "the FIFO was replaced: $(stat -c %F "$T/fifo")"
+	assert_no_temp_file "$T"
+}
+
+# bats test_tags=points:1
+@test "mmap-copy: a DST that is a device node is refused, one line, the node kept" {
+	# A node of our own, in the test's folder, never the real /dev/null.
+	mknod "$T/null" c 1 3 2>/dev/null || skip "needs mknod (root)"
+	echo data >"$T/src"
+	run --separate-stderr lab mmap-copy "$T/src" "$T/null"
+	assert_error_line "mmap-copy: destination '$T/null' is a character device, not a regular file: it is not replaced: Invalid argument (EINVAL)"
+	[ -c "$T/null" ] || fail "the device node was replaced: $(stat -c %F "$T/null")"
+	assert_no_temp_file "$T"
+}
+
+# bats test_tags=points:1
 @test "mmap-copy: a DST in a folder that does not exist is ENOENT" {
 	echo data >"$T/src"
 	run --separate-stderr lab mmap-copy "$T/src" "$T/nowhere/dst"

@@ -439,6 +439,41 @@ left: sparse 1"
 	assert_error_line mmap-read fifo
 }
 
+# truncated_under FILE PROG ARGS...: PROG in the background with its test
+# hook, which stops it (SIGSTOP) once FILE is mapped; then FILE is cut to 0
+# bytes, and PROG goes on: its next touch of the mapping is a SIGBUS.  Its
+# status in $status, its stdout and stderr in run.out and run.err.
+truncated_under() {
+	local file=$1 pid
+	shift
+	MMAP_FILE_TEST_STOP=1 lab_bg run "$@"
+	wait_for run "$1 to start" program_pid run
+	pid=$(program_pid run)
+	wait_for run "$1 to stop with the file mapped" is_stopped "$pid"
+	truncate -s 0 "$file"
+	kill -CONT "$pid"
+	wait_bg run
+}
+
+# bats test_tags=points:1
+@test "mmap-read: a file truncated under its mapping: one line, exit 1, not a silent SIGBUS" {
+	lab mmap-write shared.txt 'hello through a file'
+	truncated_under shared.txt mmap-read shared.txt
+	assert_equal "$status" 1
+	assert_file_lines "$BATS_TEST_TMPDIR/run.err" \
+		"mmap-read: read shared.txt: SIGBUS, the file shrank while mapped: No data available (ENODATA)"
+	assert_file_lines "$BATS_TEST_TMPDIR/run.out"
+}
+
+# bats test_tags=points:1
+@test "mmap-write: a file truncated under its mapping: one line, exit 1, not a silent SIGBUS" {
+	truncated_under shared.txt mmap-write shared.txt 'hello through a file'
+	assert_equal "$status" 1
+	assert_file_lines "$BATS_TEST_TMPDIR/run.err" \
+		"mmap-write: write shared.txt: SIGBUS, the file shrank while mapped: No data available (ENODATA)"
+	assert_file_lines "$BATS_TEST_TMPDIR/run.out"
+}
+
 # bats test_tags=points:1
 @test "mmap-read: output that cannot be written is exit 1 with an error line" {
 	lab mmap-write shared.txt hello

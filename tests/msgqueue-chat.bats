@@ -161,6 +161,12 @@ start_chat_waiting() {
 	assert_file_lines "$BATS_TEST_TMPDIR/chat.out" "new message: hello" "new message: exit" "chat ended"
 }
 
+# bats test_tags=points:1
+@test "chat: a message is printed up to its first NUL byte" {
+	lab chat -k "$KEY" < <(printf 'a\0b\nexit\n') >"$BATS_TEST_TMPDIR/out"
+	assert_file_text "$BATS_TEST_TMPDIR/out" $'new message: a\nnew message: exit\nchat ended\n'
+}
+
 chat_stopped_by() {
 	local signal=$1 code=$2
 	start_chat_waiting
@@ -301,8 +307,8 @@ chat ended"
 	assert_success
 	assert_output ""
 	assert_equal "$(queue_field "$KEY" qnum)" 3
-	# No NUL, no padding to MAX_TEXT: 5 + 11 + 3 bytes.
-	assert_equal "$(queue_field "$KEY" cbytes)" 19
+	# Each line, its newline, a NUL, no padding to MAX_TEXT: 7 + 13 + 5 bytes.
+	assert_equal "$(queue_field "$KEY" cbytes)" 25
 
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_success
@@ -351,14 +357,15 @@ start_recv_waiting() {
 # bats test_tags=points:1
 @test "chat-send: a line longer than 512 bytes arrives whole" {
 	local long
-	long="$(repeat x 512)$(repeat y 512)$(repeat z 3)"
+	# 510 bytes of text a message: room for the newline and the NUL.
+	long="$(repeat x 510)$(repeat y 510)$(repeat z 3)"
 	lab chat-send -k "$KEY" <<<"$long"
 	assert_equal "$(queue_field "$KEY" qnum)" 4
-	assert_equal "$(queue_field "$KEY" cbytes)" $((512 + 512 + 3 + 3))
+	assert_equal "$(queue_field "$KEY" cbytes)" $((511 + 511 + 5 + 5))
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_success
-	assert_output "You wrote: $(repeat x 512)
-You wrote: $(repeat y 512)
+	assert_output "You wrote: $(repeat x 510)
+You wrote: $(repeat y 510)
 You wrote: zzz
 You wrote: end"
 }
@@ -384,6 +391,52 @@ You wrote: end"
 	IPC_LAB_KEY=$KEY run --separate-stderr lab chat-recv
 	assert_success
 	queue_gone "$KEY"
+}
+
+# ---------------------------- with article 003's own msg1.c and msg2.c
+
+# article_program NAME: compile article 003's NAME.c as printed
+# (tests/articles/003-NAME.c) into the test's folder; `article NAME` runs
+# it as `lab` runs ours.  Its key is 1234, fixed: only in a namespace.
+article_program() {
+	require_namespace
+	cc -w -o "$BATS_TEST_TMPDIR/$1" "$TOP/tests/articles/003-$1.c" ||
+		fail "the article's $1.c does not compile"
+}
+article() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$BATS_TEST_TMPDIR/$1" "${@:2}"; }
+
+# bats test_tags=points:1
+@test "article 003's msg2.c, then chat-recv: each line once, without the stale bytes msg2 sends" {
+	article_program msg2
+	run article msg2 <<<$'hello world\nhi\nend'
+	assert_failure 1 # the article's exit(EXIT_FAILURE)
+	# msg2.c sends all 512 bytes of its buffer, whatever was typed.
+	assert_equal "$(queue_field 1234 cbytes)" $((3 * 512))
+	lab chat-recv >"$BATS_TEST_TMPDIR/out"
+	assert_file_text "$BATS_TEST_TMPDIR/out" $'You wrote: hello world\nYou wrote: hi\nYou wrote: end\n'
+	queue_gone 1234
+}
+
+# bats test_tags=points:1
+@test "chat-send, then article 003's msg1.c: its printf(\"%s\") shows each line once" {
+	article_program msg1
+	lab chat-send <<<$'hello world\nhi\nend'
+	run article msg1
+	assert_failure 1 # the article's exit(EXIT_FAILURE)
+	assert_output $'You wrote:hello world\nYou wrote:hi\nYou wrote:end'
+	queue_gone 1234
+}
+
+# bats test_tags=points:1
+@test "chat-recv first, then article 003's msg2.c: the reader prints as it receives" {
+	article_program msg2
+	lab_bg_receiving recv chat-recv
+	run article msg2 <<<$'a longer line first\nshort\nend'
+	assert_failure 1
+	wait_bg recv
+	assert_equal "$status" 0
+	assert_file_text "$BATS_TEST_TMPDIR/recv.out" $'You wrote: a longer line first\nYou wrote: short\nYou wrote: end\n'
+	queue_gone 1234
 }
 
 recv_stopped_by() {

@@ -183,6 +183,15 @@ rcv rcv_ret=2, mtype=3, mtext=c1"
 }
 
 # bats test_tags=points:1
+@test "typed-recv: the text is printed up to its first NUL, less one trailing newline; rcv_ret is all" {
+	# What article 003's msg2.c sends: a line, its newline, a NUL, stale bytes.
+	send $'1:hi\n'
+	printf 'x\0stale bytes\n' | send
+	lab typed-recv -k "$KEY" -t 0 -n -r >"$BATS_TEST_TMPDIR/out"
+	assert_file_text "$BATS_TEST_TMPDIR/out" $'rcv rcv_ret=3, mtype=1, mtext=hi\nrcv rcv_ret=13, mtype=1, mtext=x\n'
+}
+
+# bats test_tags=points:1
 @test "typed-recv: a message over -b BYTES is E2BIG, exit 1, and stays queued" {
 	send 2:0123456789abcdef
 	run --separate-stderr lab typed-recv -k "$KEY" -b 10

@@ -72,8 +72,12 @@ static void parse_sizes(const char *text)
     free(copy);
 }
 
+/* Names separated by commas: none empty (strtok_r would skip them, and -M ''
+ * would run nothing and succeed), none twice. */
 static void parse_mechanisms(const char *text)
 {
+    if (text[0] == '\0' || text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
+        usage_bad("bad mechanisms '%s': expected names separated by commas", text);
     char *copy = strdup(text), *save = NULL;
     if (copy == NULL)
         die("strdup");
@@ -81,6 +85,8 @@ static void parse_mechanisms(const char *text)
         bool known = false;
         for (enum mechanism m = MEMCPY; m < N_MECHANISMS; m++) {
             if (strcmp(item, mechanism_name[m]) == 0) {
+                if (settings.selected[m])
+                    usage_bad("mechanism '%s' named twice in '%s'", item, text);
                 settings.selected[m] = true;
                 known = true;
             }

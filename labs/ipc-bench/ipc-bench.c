@@ -672,13 +672,18 @@ static void spin_ring_release(struct ring *r)
 /* ---- send and receive, whatever the mechanism ---- */
 
 /* msgsnd or msgrcv returned -1: EINTR is retried, unless the child has
- * ended, when on_child_exit has removed the queue (EIDRM). */
-static void queue_call_failed(const char *call, int msqid)
+ * ended, when on_child_exit has removed the queue (EIDRM).  In the child, a
+ * removed queue (EIDRM, or EINVAL when it was gone before the call) means
+ * the parent stopped: a signal (nothing to add), or an error it reports
+ * itself; one failure, one line, so the child ends without a word. */
+static void queue_call_failed(const char *call, const struct channel *ch)
 {
+    if (ch->is_child && (errno == EIDRM || errno == EINVAL))
+        _exit(1);
     if (errno == EINTR || partner_gone)
         check_partner();
     else
-        die("%s queue %d", call, msqid);
+        die("%s queue %d", call, ch->msqid);
 }
 
 /* more: the sender has another message to send at once (see shm-sem). */
@@ -698,7 +703,7 @@ static void send_message(struct channel *ch, enum direction dir, const unsigned 
         ch->outgoing->type = dir + 1;
         memcpy(ch->outgoing->text, data, len);
         while (msgsnd(ch->msqid, ch->outgoing, len, 0) == -1)
-            queue_call_failed("msgsnd", ch->msqid);
+            queue_call_failed("msgsnd", ch);
         break;
     case SHM_SEM:
         sem_ring_send(&ch->ring[dir], data, len, more);
@@ -731,7 +736,7 @@ static const unsigned char *receive_message(struct channel *ch, enum direction d
         return ch->buffer;
     case MSGQUEUE:
         while ((n = msgrcv(ch->msqid, ch->incoming, MAX_MESSAGE, dir + 1, 0)) == -1)
-            queue_call_failed("msgrcv", ch->msqid);
+            queue_call_failed("msgrcv", ch);
         *len = (size_t)n;
         return ch->incoming->text;
     case SHM_SEM:

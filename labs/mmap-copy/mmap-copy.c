@@ -216,6 +216,13 @@ static void refuse_same_file(const char *src, const struct stat *src_st,
         die("destination '%s' is a directory: name the copy, e.g. '%s/%s'",
             dst, dst, src_name);
     }
+    /* rename would replace a FIFO or a device node (as root, /dev/null)
+     * with a regular file: a copy only replaces a regular file. */
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        die("destination '%s' is %s, not a regular file: it is not replaced",
+            dst, file_kind(st.st_mode));
+    }
 }
 
 /* Step 2: the new file.  Not DST itself but a temporary file beside it (a

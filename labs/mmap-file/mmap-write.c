@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "bus_error.h"
 #include "regular_file.h"
 
 #include <errno.h>
@@ -86,6 +87,7 @@ int main(int argc, char *argv[])
     char *ptr = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (ptr == MAP_FAILED)
         die("mmap %s", path);
+    catch_bus_error(fd, path, need, "write"); /* the file cut under us: SIGBUS */
     memcpy(ptr, text, need);
     if (msync(ptr, need, MS_SYNC) == -1)
         die("msync %s", path);

@@ -65,7 +65,7 @@ int main(int argc, char *argv[])
         ssize_t n = msgrcv(msqid, &msg, MAX_TEXT, 0, 0);
         if (n == -1)
             die_queue("msgrcv", msqid); /* EIDRM: the queue was removed */
-        print_text_line("You wrote: ", msg.some_text, (size_t)n);
+        print_message_line("You wrote: ", msg.some_text, (size_t)n);
         /* Output that cannot be written stops us before the next msgrcv:
          * the rest stays queued (and so does the queue) for another try. */
         check_stdout("1 message taken off the queue was not printed");

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #define MSG_KEY  1234    /* the article's (key_t)1234 */
-#define MAX_TEXT 512     /* the article's MAX_TEXT: bytes of text per message */
+#define MAX_TEXT 512     /* the article's MAX_TEXT: bytes per message */
+#define TEXT_ROOM (MAX_TEXT - 2) /* of the line: room for "\n" and NUL */
 #define END_WORD "end"
 
 struct my_msg_st {
@@ -34,22 +35,27 @@ static const char usage_text[] =
     "  -o       use the queue even if another user owns it (refused by default)\n"
     "  -h       this help\n";
 
-/* One line, in as many messages as it needs; msgsz is the text length (the
- * article sent MAX_TEXT bytes whatever was typed, from a BUFSIZ buffer
- * filled by strcpy). */
-static void send_line(int msqid, const char *line, size_t len)
+/* One line, in as many messages as it needs: what the article's msg2.c sends
+ * without its stale tail.  Each message is a piece of the line, then (in the
+ * last one) the newline fgets kept, then a NUL; msgsz counts up to the NUL.
+ * msg2.c sent MAX_TEXT bytes whatever was typed: after the NUL, the end of
+ * a longer line typed before, which a receiver must not print. */
+static void send_line(int msqid, const char *line, size_t len, bool newline)
 {
-    /* lesson: msgsnd the line as type 1, MAX_TEXT bytes at most */
+    /* lesson: msgsnd the line as type 1, then its newline and a NUL */
     struct my_msg_st msg = { .my_msg_type = 1 };
     size_t sent = 0;
 
     do {
-        size_t piece = next_piece_length(line + sent, len - sent, MAX_TEXT, END_WORD);
+        size_t piece = next_piece_length(line + sent, len - sent, TEXT_ROOM, END_WORD);
         memcpy(msg.some_text, line + sent, piece);
+        sent += piece;
+        if (sent == len && newline)
+            msg.some_text[piece++] = '\n';
+        msg.some_text[piece++] = '\0'; /* msg1.c prints with printf("%s") */
         check_message_fits(msqid, piece);
         if (msgsnd(msqid, &msg, piece, 0) == -1)
             die_queue("msgsnd", msqid);
-        sent += piece;
         if (starts_with(line, len, END_WORD))
             return; /* chat-recv stops at this message: send no more */
     } while (sent < len);
@@ -88,10 +94,11 @@ int main(int argc, char *argv[])
             /* End of input: say "end" for the user, so chat-recv finishes
              * (the article's fgets loop resent the old buffer forever). */
             prompt_end_of_input();
-            send_line(msqid, END_WORD, strlen(END_WORD));
+            send_line(msqid, END_WORD, strlen(END_WORD), true);
             break;
         }
-        send_line(msqid, line, (size_t)len);
+        /* The last line may end without a newline: fgets keeps none. */
+        send_line(msqid, line, (size_t)len, !feof(stdin));
         if (starts_with(line, (size_t)len, END_WORD))
             break;
     }

@@ -75,7 +75,7 @@ static int receive_main(int msqid, pid_t parent)
             return QUEUE_REMOVED;
         if (n == -1)
             die("msgrcv queue %d", msqid);
-        print_text_line("new message: ", msg.body, (size_t)n);
+        print_message_line("new message: ", msg.body, (size_t)n);
         check_stdout("1 message taken off the queue was not printed");
         if (starts_with(msg.body, (size_t)n, END_WORD)) {
             printf("chat ended\n");

@@ -110,7 +110,7 @@ int main(int argc, char *argv[])
         if (n == -1)
             die_queue("msgrcv", msqid); /* EIDRM: the queue was removed */
         printf("rcv rcv_ret=%zd, mtype=%ld, mtext=", n, msg->mtype);
-        print_text_line("", msg->mtext, (size_t)n);
+        print_message_line("", msg->mtext, (size_t)n);
         /* A line that could not be written stops us before the next msgrcv:
          * one message is lost, the rest stay queued. */
         check_stdout("1 message taken off the queue was not printed");

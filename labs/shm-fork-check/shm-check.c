@@ -84,9 +84,11 @@ static long wait_for_status(shm_t *shm, int doorbell)
 }
 
 /* One failure, one line: the parent that gives up says why and removes the
- * segment (die, or a stop signal), so once its end of the pipe is closed, a
- * segment that is gone means the parent has spoken, and the child keeps
- * quiet.  Only a parent killed outright (SIGKILL) leaves it to the child. */
+ * segment (die), or dies of a stop signal, which removes it too: the signal
+ * is the whole story.  So once its end of the pipe is closed, a segment
+ * that is gone, or marked for removal (SHM_DEST: it lives on while the child
+ * is attached), means the parent has spoken, and the child keeps quiet.
+ * Only a parent killed outright (SIGKILL) leaves it to the child. */
 static bool parent_gave_up(int shmid, int doorbell)
 {
     char byte;
@@ -96,7 +98,21 @@ static bool parent_gave_up(int shmid, int doorbell)
     do
         n = read(doorbell, &byte, 1);
     while (n == -1 && errno == EINTR);
-    return shmctl(shmid, IPC_STAT, &ds) == -1;
+    return shmctl(shmid, IPC_STAT, &ds) == -1 || (ds.shm_perm.mode & SHM_DEST);
+}
+
+/* The child's check_stdout.  Its stdout is the parent's: a write that fails
+ * (./shm-check > /dev/full) fails in both, and the parent says so.  The child
+ * speaks only when the parent went on without it. */
+static void child_check_stdout(int shmid, int doorbell)
+{
+    if (fflush(stdout) != EOF && !ferror(stdout))
+        return;
+    int err = errno;
+    if (parent_gave_up(shmid, doorbell))
+        _exit(1); /* not exit: its stdout flush would say it again */
+    errno = err;
+    check_stdout(NULL);
 }
 
 /* The child: attach, wait for the status, check every byte of the body. */
@@ -113,7 +129,7 @@ static int child_main(int shmid, size_t body_size, int doorbell)
         die("shmat segment %d", shmid);
     }
     printf("child attached at %p\n", (void *)shm);
-    check_stdout(NULL);
+    child_check_stdout(shmid, doorbell);
 
     long status = wait_for_status(shm, doorbell);
     if (status != (long)body_size && parent_gave_up(shmid, doorbell))
@@ -133,7 +149,7 @@ static int child_main(int shmid, size_t body_size, int doorbell)
         printf("check ok: %zu\n", body_size);
     else
         printf("check failed: %zu of %zu bytes wrong\n", wrong, body_size);
-    check_stdout(NULL);
+    child_check_stdout(shmid, doorbell);
 
     if (shmdt(shm) == -1)
         die("shmdt segment %d", shmid);
@@ -200,7 +216,7 @@ int main(int argc, char *argv[])
     signals_hold();
     int shmid = shmget(key, (size_t)size, IPC_CREAT | IPC_EXCL | mode);
     if (shmid == -1)
-        die_shmget(key);
+        die_shmget_size(key, (size_t)size); /* EINVAL: over kernel.shmmax */
     cleanup_segment(shmid, ON_SIGNAL | ON_ERROR);
 
     int doorbell[2];
