@@ -8,7 +8,7 @@ LAB_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
 LAB_NAMES := $(notdir $(LAB_DIRS))
 JOBS ?= 1
 
-.PHONY: all help demo test check clean grade handout gradescope bench sanitize valgrind fuzz \
+.PHONY: all help demo test test-all check clean grade handout gradescope bench sanitize valgrind fuzz \
 	$(LAB_DIRS) $(LAB_NAMES)
 
 all: $(LAB_DIRS)
@@ -17,7 +17,8 @@ help:
 	@echo 'make                build every lab (each into its own folder)'
 	@echo 'make LAB            build one lab: $(LAB_NAMES)'
 	@echo 'make demo           build, then run each lab once with scripted input'
-	@echo 'make test           the bats suite; its last line is "N passed, N failed"'
+	@echo 'make test           the labs'"'"' tests; the last line is "N passed, N failed"'
+	@echo 'make test-all       the labs'"'"' tests, the grader'"'"'s tests and the fault matrix'
 	@echo 'make check          -Werror builds under gcc and clang, cppcheck, shellcheck'
 	@echo 'make clean          remove every built file (and build/)'
 	@echo 'make grade          score this tree with the suite (scripts/grade -h for a student'"'"'s)'
@@ -45,9 +46,14 @@ demo: all
 	@scripts/demo
 
 # The summary line is the suite's last line; when a test failed, make adds its
-# own "*** [Makefile:...: test] Error 1" line after it.
+# own "*** [Makefile:...: test] Error 1" line after it.  test runs the labs'
+# tests (tests/LAB.bats for each labs/LAB); test-all adds every other file
+# of tests/ (the grader's tests, the fault matrix), as .ci/run does.
 test: all
 	@scripts/run-tests -j $(JOBS)
+
+test-all: all
+	@scripts/run-tests -a -j $(JOBS)
 
 check:
 	@scripts/check
