@@ -34,9 +34,10 @@ $(PROGRAMS): %: %.c $(LAB_SOURCES) $(COMMON_SRC) $(COMMON)/lab.h $(wildcard *.h)
 demo: all
 	@$(TOP)/scripts/demo $(LAB)
 
-# This lab's tests only (the bats file named after the lab folder).
+# This lab's tests only (the bats file named after the lab folder);
+# FILTER=REGEX: only the tests whose name matches.
 test: all
-	@$(TOP)/scripts/run-tests $(TOP)/tests/$(LAB).bats
+	@$(TOP)/scripts/run-tests $(if $(FILTER),-f '$(FILTER)') $(TOP)/tests/$(LAB).bats
 
 clean:
 	rm -f $(PROGRAMS)
