@@ -95,6 +95,8 @@ setup() { grade_setup; }
 	assert_equal "$other_max" 3
 	# Every process this grading starts carries GRADE_MARK in its environment.
 	export GRADE_MARK=$BATS_TEST_TMPDIR
+	progress "endless lab: grading a msgtype-filter that forks and spins without end, beside $other;" \
+		"the lab's 30 s time limit must stop it (30 to 40 s on 2 quiet cores, longer on a loaded machine)"
 	run --separate-stderr grade --lab-timeout 30 --jobs 2 \
 		--submission "$SUB" msgtype-filter "$other"
 	export -n GRADE_MARK

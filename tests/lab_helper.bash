@@ -507,6 +507,10 @@ grade_setup() {
 	GRADE_TOP=$TOP
 }
 
+# progress TEXT: a "# TEXT" line in the TAP stream at once (bats passes fd 3
+# through), for a test that waits long: what it waits for, while it waits.
+progress() { echo "# $*" >&3; }
+
 # grade ARGS...: scripts/grade with a time limit; fd 3 closed for bats.
 grade() { timeout 300 "$GRADE_TOP/scripts/grade" "$@" 3>&-; }
 
