@@ -7,6 +7,9 @@
 LAB_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard labs/*/Makefile)))
 LAB_NAMES := $(notdir $(LAB_DIRS))
 JOBS ?= 1
+# make test FILTER=REGEX: the recipe reads it from the environment, so that
+# a quote in REGEX is no shell syntax.
+export FILTER
 # The students' handout (make handout) has no grader, nor the tools below
 # that only instructors and developers use: there, those targets do not exist.
 INSTRUCTORS := $(wildcard scripts/grade)
@@ -58,10 +61,10 @@ demo: all
 # tests (tests/LAB.bats for each labs/LAB); test-all adds every other file
 # of tests/ (the grader's tests, the fault matrix), as .ci/run does.
 test: all
-	@scripts/run-tests -j $(JOBS) $(if $(FILTER),-f '$(FILTER)')
+	@scripts/run-tests -j $(JOBS) $(if $(FILTER),-f "$$FILTER")
 
 test-all: all
-	@scripts/run-tests -a -j $(JOBS) $(if $(FILTER),-f '$(FILTER)')
+	@scripts/run-tests -a -j $(JOBS) $(if $(FILTER),-f "$$FILTER")
 
 bench:
 	@scripts/bench
