@@ -20,6 +20,9 @@ LAB    := $(notdir $(CURDIR))
 # make CFLAGS=-O0 and make CFLAGS+=-fsanitize=address both do what they say.
 LAB_CFLAGS := -std=c11 -Wall -Wextra -O2 -g -I$(COMMON)
 COMMON_SRC := $(COMMON)/lab.c $(COMMON)/cleanup.c
+# make test FILTER=REGEX: the recipe reads it from the environment, so that
+# a quote in REGEX is no shell syntax.
+export FILTER
 
 .PHONY: all demo demo-steps test clean
 all: $(PROGRAMS)
@@ -34,9 +37,10 @@ $(PROGRAMS): %: %.c $(LAB_SOURCES) $(COMMON_SRC) $(COMMON)/lab.h $(wildcard *.h)
 demo: all
 	@$(TOP)/scripts/demo $(LAB)
 
-# This lab's tests only (the bats file named after the lab folder).
+# This lab's tests only (the bats file named after the lab folder);
+# FILTER=REGEX: only the tests whose name matches.
 test: all
-	@$(TOP)/scripts/run-tests $(TOP)/tests/$(LAB).bats
+	@$(TOP)/scripts/run-tests $(if $(FILTER),-f "$$FILTER") $(TOP)/tests/$(LAB).bats
 
 clean:
 	rm -f $(PROGRAMS)

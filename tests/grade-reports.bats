@@ -90,6 +90,7 @@ EOF
 	assert_output 3
 	# The stubs compile, without a warning, and say what is missing.
 	local lab
+	progress "handout: building every lab's stubs with -Werror"
 	for lab in "$out"/labs/*/; do
 		run make -s -C "$lab" CFLAGS=-Werror
 		assert_success
@@ -98,7 +99,9 @@ EOF
 	run --separate-stderr "$out/labs/msgtype-filter/typed-send" -k 0x5eed0001 1:x
 	assert_failure 1
 	assert_equal "$stderr" "typed-send: not written yet: msgget, then send the arguments or the input lines"
-	run --separate-stderr grade --submission "$out" msgtype-filter msgqueue-chat
+	progress "handout: grading the stubs of msgtype-filter and msgqueue-chat, two labs at once" \
+		"(every test runs, and must fail at once): 30 s on 2 quiet cores, minutes on a loaded machine"
+	run --separate-stderr grade --jobs 2 --submission "$out" msgtype-filter msgqueue-chat
 	assert_failure 1
 	# Quickly: each stub fails at once, so no test waits for a time limit
 	# (a program stopped by timeout, a wait given up, the lab's own limit).

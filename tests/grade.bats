@@ -98,6 +98,8 @@ setup() { grade_setup; }
 	other_max=$(max_points "$other")
 	assert_equal "$other_max" 3
 	# In a PID namespace of its own, where what it leaves running is seen.
+	progress "endless lab: grading a msgtype-filter that forks and spins without end, beside $other;" \
+		"the lab's 30 s time limit must stop it (30 to 40 s on 2 quiet cores, longer on a loaded machine)"
 	run --separate-stderr grade_alone --lab-timeout 30 --jobs 2 \
 		--submission "$SUB" msgtype-filter "$other"
 	assert_line "status 1"

@@ -24,11 +24,19 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 # bats-support prints every failure message through batslib_err: cap it, so
-# that a program spewing thousands of lines fails in a screenful.
+# that a program spewing thousands of lines fails in a screenful.  When an
+# assertion on a `run lab ...` fails, the message ends with the command and,
+# under run --separate-stderr, its stderr (bats-assert shows neither).
 FAIL_LINES=${FAIL_LINES:-40}
 batslib_err() {
 	local text
 	if (($# > 0)); then text=$(printf '%s\n' "$@"); else text=$(cat -); fi
+	case " ${FUNCNAME[*]} " in
+	*" assert_success "* | *" assert_failure "* | *" assert_output "* | *" refute_output "* | \
+		*" assert_line "* | *" refute_line "*)
+		text+=$(last_lab_command)
+		;;
+	esac
 	awk -v max="$FAIL_LINES" '
 		{ line[NR] = $0 }
 		END {
@@ -139,12 +147,50 @@ require_namespace() {
 # in_ns CMD...: run CMD in this test's namespace (or here, without one).
 in_ns() { "${NS_ENTER[@]}" "$@"; }
 
-lab() { timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"; }
+lab() {
+	note_lab_command lab "$@"
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}"
+}
+
+# note_lab_command FUNCTION PROG ARGS...: what lab or lab_tty runs, for a
+# failure's report (last_lab_command): `run` calls them in a subshell, so a
+# file, not a variable.  Under run --separate-stderr, stderr is not stdout.
+note_lab_command() {
+	[ -n "${BATS_TEST_TMPDIR:-}" ] || return 0
+	local kept=merged
+	[ /dev/fd/1 -ef /dev/fd/2 ] || kept=separate
+	{
+		printf '%s\n' "$kept" "$*"
+		printf '%q ' "./$2" "${@:3}"
+		echo
+	} >"$BATS_TEST_TMPDIR/.lab-command" 2>/dev/null || true
+}
+
+# last_lab_command: when the last `run` ran lab or lab_tty, a few lines that
+# say the command (as typed in the lab's folder) and, when run kept stderr
+# apart (--separate-stderr), what the program wrote there.
+last_lab_command() {
+	local record=$BATS_TEST_TMPDIR/.lab-command kept ran command
+	[ -n "${BATS_RUN_COMMAND:-}" ] && [ -f "$record" ] || return 0
+	{ read -r kept && read -r ran && read -r command; } <"$record" || return 0
+	[ "$ran" = "$BATS_RUN_COMMAND" ] || return 0
+	printf '\n-- the command (in %s) --\n%s\n' "${LAB_DIR#"$TOP"/}" "$command"
+	if [ "$kept" = separate ]; then
+		if [ -z "${stderr:-}" ]; then
+			printf -- '-- its stderr: empty --\n'
+		else
+			printf -- '-- its stderr --\n%s\n' "$(head -n 10 <<<"$stderr")"
+			[ "${#stderr_lines[@]}" -le 10 ] || printf '  ... %d more lines\n' $((${#stderr_lines[@]} - 10))
+			printf -- '--\n'
+		fi
+	fi
+}
 
 # lab_tty PROG ARGS...: like lab, but the program's stdin and stdout are a
 # terminal (script(1) makes a pseudo-terminal and types our stdin into it).
 lab_tty() {
 	local command
+	note_lab_command lab_tty "$@"
 	command=$(printf '%q ' "${NS_ENTER[@]}" "${RUN_AS[@]}" "$LAB_DIR/$1" "${@:2}")
 	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" script -qec "$command" /dev/null
 }
@@ -493,6 +539,10 @@ grade_setup() {
 	mkdir -p "$SUB"
 	GRADE_TOP=$TOP
 }
+
+# progress TEXT: a "# TEXT" line in the TAP stream at once (bats passes fd 3
+# through), for a test that waits long: what it waits for, while it waits.
+progress() { echo "# $*" >&3; }
 
 # grade ARGS...: scripts/grade with a time limit; fd 3 closed for bats.
 grade() { timeout 300 "$GRADE_TOP/scripts/grade" "$@" 3>&-; }

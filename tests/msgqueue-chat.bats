@@ -403,7 +403,7 @@ article_program() {
 	cc -w -o "$BATS_TEST_TMPDIR/$1" "$TOP/tests/articles/003-$1.c" ||
 		fail "the article's $1.c does not compile"
 }
-article() { timeout "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$BATS_TEST_TMPDIR/$1" "${@:2}"; }
+article() { timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${NS_ENTER[@]}" "${RUN_AS[@]}" "$BATS_TEST_TMPDIR/$1" "${@:2}"; }
 
 # bats test_tags=points:1
 @test "article 003's msg2.c, then chat-recv: each line once, without the stale bytes msg2 sends" {
