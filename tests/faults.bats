@@ -242,6 +242,7 @@ as() {
 # as root.  A runner that is not root is an ordinary user already.
 unprivileged() {
 	if [ "$(id -u)" = 0 ] && [ "${#RUN_AS[@]}" -eq 0 ]; then
+		# shellcheck disable=SC2034 # read by run_as_student and student_dir
 		IPC_LAB_RUN_AS=nobody
 		run_as_student
 	elif [ "$(id -u)" != 0 ] && [ "${#NS_ENTER[@]}" -gt 0 ] && [ "${#RUN_AS[@]}" -eq 0 ]; then
