@@ -5,6 +5,7 @@
 # setup.sh included, is tried in a fresh Debian root by scripts/gradescope-proof
 # (it downloads packages: not part of make test).
 
+# shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
 # A fake /autograder: source/run_autograder, and a source/scripts/grade that
@@ -15,9 +16,11 @@ fake_autograder() { # fake_autograder STUB
 	mkdir -p "$AUTOGRADER/source/scripts" "$AUTOGRADER/submission"
 	cp "$TOP/scripts/gradescope-run" "$AUTOGRADER/run_autograder"
 	{
-		echo '#!/usr/bin/env bash'
-		echo 'printf "%s\n" "$*" >>"$AUTOGRADER/calls"'
-		echo 'out=; prev=; for a in "$@"; do [ "$prev" = --out ] && out=$a; prev=$a; done'
+		cat <<'STUB'
+#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$AUTOGRADER/calls"
+out=; prev=; for a in "$@"; do [ "$prev" = --out ] && out=$a; prev=$a; done
+STUB
 		echo "$1"
 	} >"$AUTOGRADER/source/scripts/grade"
 	chmod +x "$AUTOGRADER/source/scripts/grade"
