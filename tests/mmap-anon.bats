@@ -151,7 +151,10 @@ held_write_started() {
 child_waiting() {
 	local parent child
 	parent=$(program_pid share) || return 1
-	[ "/proc/$parent/exe" -ef "$LAB_DIR/anon-share" ] || return 1
+	# Its command line, not /proc/PID/exe: root without CAP_SYS_PTRACE (a
+	# container) may not read another user's exe link.
+	[ "$(tr '\0' '\n' <"/proc/$parent/cmdline" 2>/dev/null | head -n 1)" = "$LAB_DIR/anon-share" ] ||
+		return 1
 	child=$(pgrep -P "$parent" | head -n 1) && [ -n "$child" ] || return 1
 	blocked_in_pipe_read "$child" || return 1
 	echo "$parent $child"
