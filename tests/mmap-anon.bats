@@ -146,7 +146,7 @@ held_write_started() {
 	BG[share]=$!
 }
 
-# child_waiting: prints "PARENT CHILD" once anon-share runs (the exec is
+# child_waiting: sets WAITING to "PARENT CHILD" once anon-share runs (the exec is
 # done) and its child sleeps in read on the pipe.
 child_waiting() {
 	local parent child
@@ -157,7 +157,7 @@ child_waiting() {
 		return 1
 	child=$(pgrep -P "$parent" | head -n 1) && [ -n "$child" ] || return 1
 	blocked_in_pipe_read "$child" || return 1
-	echo "$parent $child"
+	WAITING="$parent $child" # wait_for runs this check in the test's shell
 }
 
 # bats test_tags=points:1
@@ -167,7 +167,9 @@ child_waiting() {
 		skip "needs strace -D (a tracer that is not the program's parent) allowed here"
 	held_write_started
 	wait_for share "the child to wait in read" child_waiting
-	read -r parent child < <(child_waiting)
+	# The pids seen when the child was waiting: a second look could come
+	# at a moment it is not (where only its state can be read).
+	read -r parent child <<<"$WAITING"
 	tracer=$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$parent/status")
 	[ "${tracer:-0}" != 0 ] || fail "anon-share (pid $parent) is not traced"
 	kill -TERM "$child"
