@@ -452,6 +452,16 @@ stopped_by() {
 }
 
 # bats test_tags=points:1
+@test "mmap-copy: SIGQUIT during the copy removes the temporary file, DST untouched" {
+	stopped_by QUIT 131
+}
+
+# bats test_tags=points:1
+@test "mmap-copy: SIGPIPE during the copy removes the temporary file, DST untouched" {
+	stopped_by PIPE 141
+}
+
+# bats test_tags=points:1
 @test "mmap-copy: a SIGHUP ignored at start (nohup) stays ignored" {
 	random "$T/src" $((3 * MIB))
 	start_stopped_copy -s HUP copy -v -w 1 "$T/src" "$T/dst"

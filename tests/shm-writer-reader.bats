@@ -157,6 +157,39 @@ stat_value() {
 	in_ns ipcrm -M "$KEY_HEX"
 }
 
+# bats test_tags=points:1
+@test "shm-write -s SIZE: a segment of SIZE bytes; article 002's key 100, 4096 bytes, helloworld" {
+	run --separate-stderr lab shm-write -k "$KEY" -s 4096 helloworld
+	assert_success
+	assert_output "shmid : $(segment_field "$KEY" shmid)"
+	assert_equal "$(segment_field "$KEY" size)" 4096
+	run --separate-stderr lab shm-read -k "$KEY"
+	assert_output "Message from shared memory: helloworld"
+	# The text must fit SIZE with its NUL: 4 bytes hold "abc", not "abcd".
+	run --separate-stderr lab shm-write -k "$KEY" -s 4 abc
+	assert_success
+	assert_equal "$(segment_field "$KEY" size)" 4
+	in_ns ipcrm -M "$KEY_HEX"
+	run --separate-stderr lab shm-write -k "$KEY" -s 4 abcd
+	assert_failure 2
+	[[ $stderr == "shm-write: text too long: 4 bytes, at most 3 fit with the NUL"* ]] ||
+		fail "stderr: $stderr"
+	segment_gone "$KEY"
+}
+
+# bats test_tags=points:1
+@test "shm-write -s: a bad SIZE is bad usage (exit 2), before any segment" {
+	local size
+	for size in 0 -1 12x '' 1073741825 ' 8'; do
+		run --separate-stderr lab shm-write -k "$KEY" -s "$size"
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == "shm-write: bad size '$size': expected 1 to 1073741824 bytes"$'\n'"usage: shm-write "* ]] ||
+			fail "-s '$size': stderr: $stderr"
+		segment_gone "$KEY"
+	done
+}
+
 # start_writer_waiting ARGS...: shm-write -w in the background, reading a
 # FIFO we hold open on IN_FD; it has written and waits for a line.
 start_writer_waiting() {

@@ -2,13 +2,15 @@
  *
  * Follows article 000 (共享内存的实现步骤, the writer) and article 002,
  * section 5.6 (write_shm.c): make a key with ftok(".", 'a'), create or open
- * a segment of 1024 bytes, attach it, copy the text with its NUL, and print
+ * a segment of 1024 bytes (article 000; -s SIZE for article 002's 4096),
+ * attach it, copy the text with its NUL, and print
  * its id.  Then, as in article 000, exit and leave the segment for
  * shm-read; or, with -w, wait for Enter as write_shm.c does, then detach and
  * remove it.
  *
  *     make && ./shm-write && ./shm-read     # Message from shared memory: Hello, world!
  *     ./shm-write -w 'still here'           # shm-stat in another terminal, then Enter
+ *     ./shm-write -k 100 -s 4096 helloworld # article 002's run
  */
 #define _GNU_SOURCE
 #include "lab.h"
@@ -20,26 +22,29 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#define SHM_SIZE 1024             /* article 000's SHM_SIZE */
+#define SHM_SIZE 1024             /* article 000's SHM_SIZE (-s changes it) */
+#define MAX_SIZE (1L << 30)       /* -s above 1 GiB is surely a typo */
 #define DEFAULT_TEXT "Hello, world!"
 
 static const char usage_text[] =
-    "usage: shm-write [-k KEY | -p PATH] [-m MODE] [-w] [-o] [TEXT]\n"
-    "  Copies TEXT (default 'Hello, world!') with its NUL into a 1024-byte\n"
-    "  segment, created if missing, and prints 'shmid : N'.  The segment is\n"
-    "  left for shm-read, unless -w.\n"
+    "usage: shm-write [-k KEY | -p PATH] [-m MODE] [-s SIZE] [-w] [-o] [TEXT]\n"
+    "  Copies TEXT (default 'Hello, world!') with its NUL into a segment of\n"
+    "  SIZE bytes, created if missing, and prints 'shmid : N'.  The segment\n"
+    "  is left for shm-read, unless -w.\n"
     "  -k KEY   segment key (strtol base 0)\n"
     "  -p PATH  key ftok(PATH, 'a')\n"
     "           without either: $IPC_LAB_KEY, else ftok(\".\", 'a')\n"
     "  -m MODE  permissions if the segment is created, octal (default 0600)\n"
+    "  -s SIZE  segment size in bytes, 1 to 1073741824 (default 1024); an\n"
+    "           existing segment must have at least SIZE bytes\n"
     "  -w       then wait for a line (Enter) or the end of input, detach and\n"
     "           remove the segment\n"
     "  -o       write into a segment another user owns (refused by default)\n"
     "  -h       this help\n";
 
-/* shmget fails with EINVAL when a segment smaller than SHM_SIZE already
+/* shmget fails with EINVAL when a segment smaller than size already
  * has the key: say how big it is, and how to remove it. */
-_Noreturn static void die_too_small(key_t key)
+_Noreturn static void die_too_small(key_t key, long size)
 {
     struct shmid_ds ds;
     int shmid = shmget(key, 0, 0);
@@ -47,8 +52,8 @@ _Noreturn static void die_too_small(key_t key)
     if (shmid != -1 && shmctl(shmid, IPC_STAT, &ds) == 0) {
         errno = EINVAL;
         die("shmget key 0x%08x (segment %d under this key has %zu bytes, fewer "
-            "than %d; remove it with: ipcrm -M 0x%08x)",
-            (unsigned)key, shmid, (size_t)ds.shm_segsz, SHM_SIZE, (unsigned)key);
+            "than %ld; remove it with: ipcrm -M 0x%08x)",
+            (unsigned)key, shmid, (size_t)ds.shm_segsz, size, (unsigned)key);
     }
     errno = EINVAL;
     die_shmget(key);
@@ -58,17 +63,22 @@ int main(int argc, char *argv[])
 {
     const char *key_text = NULL, *path = NULL;
     int mode = DEFAULT_MODE;
+    long shm_size = SHM_SIZE;
     bool wait_then_remove = false, others_allowed = false;
     int opt;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:p:m:woh")) != -1) {
+    while ((opt = getopt(argc, argv, "+:k:p:m:s:woh")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 'p': path = optarg; break;
         case 'm':
             if (!parse_mode(optarg, &mode))
                 usage_bad("bad mode '%s': expected octal such as 0600", optarg);
+            break;
+        case 's':
+            if (!parse_long(optarg, 1, MAX_SIZE, &shm_size))
+                usage_bad("bad size '%s': expected 1 to %ld bytes", optarg, MAX_SIZE);
             break;
         case 'w': wait_then_remove = true; break;
         case 'o': others_allowed = true; break;
@@ -84,9 +94,9 @@ int main(int argc, char *argv[])
         usage_bad("unexpected argument '%s' (quote a TEXT with spaces)", argv[optind]);
     /* The text goes with its NUL, so that shm-read knows where it ends. */
     size_t size = strlen(text) + 1;
-    if (size > SHM_SIZE)
-        usage_bad("text too long: %zu bytes, at most %d fit with the NUL",
-                  size - 1, SHM_SIZE - 1);
+    if (size > (size_t)shm_size)
+        usage_bad("text too long: %zu bytes, at most %ld fit with the NUL",
+                  size - 1, shm_size - 1);
     key_t key = key_from_options(key_text, path);
 
     /* lesson: shmget, shmat, copy TEXT with its NUL; -w: wait, remove, shmdt */
@@ -94,14 +104,14 @@ int main(int argc, char *argv[])
      * both articles).  IPC_EXCL tells which: one we did not create may be
      * anyone's, so check_segment_owner looks before we write into it.  A
      * segment already there keeps its own mode and size; one smaller than
-     * 1024 bytes cannot be opened with this size. */
+     * shm_size bytes cannot be opened with this size. */
     if (wait_then_remove)
         signals_hold(); /* until the segment is registered for removal */
-    int shmid = shmget(key, SHM_SIZE, IPC_CREAT | IPC_EXCL | mode);
-    if (shmid == -1 && errno == EEXIST && (shmid = shmget(key, SHM_SIZE, 0)) != -1)
+    int shmid = shmget(key, (size_t)shm_size, IPC_CREAT | IPC_EXCL | mode);
+    if (shmid == -1 && errno == EEXIST && (shmid = shmget(key, (size_t)shm_size, 0)) != -1)
         check_segment_owner(shmid, key, others_allowed);
     if (shmid == -1 && errno == EINVAL)
-        die_too_small(key);
+        die_too_small(key, shm_size);
     if (shmid == -1)
         die_shmget(key);
     if (wait_then_remove)

@@ -1,5 +1,6 @@
-/* shm_com.h - what shm-producer and shm-consumer share: article 003's
- * shm_com.h (the segment's layout), plus the two steps both programs take
+/* shm_com.h - what shm-producer and shm-consumer share: the segment's
+ * layout (article 003 includes a shm_com.h but never shows it: the struct
+ * is rebuilt from what shm1.c and shm2.c use, and TEXT_SZ is chosen), plus the two steps both programs take
  * the same way: opening the segment (set up exactly once, whoever comes
  * first) and waiting for their turn.
  *
@@ -32,7 +33,7 @@
 #include <time.h>
 
 #define SHM_KEY  1234   /* the article's (key_t)1234 */
-#define TEXT_SZ  2048   /* the article's TEXT_SZ: bytes of text per hand-off */
+#define TEXT_SZ  2048   /* chosen (the article never shows its value): bytes per hand-off */
 #define END_WORD "end"
 
 /* ready holds this once the creator has initialised the semaphores; a
