@@ -83,8 +83,13 @@ blocked_by_signal() {
 		[ "$prog" != mmap-copy ] || export MMAP_COPY_TEST_STOP=1
 		lab_bg_started -i "$fifo" blocked "$prog" "${args[@]}"
 		unset MMAP_COPY_TEST_STOP
-		[ "$prog" != mmap-copy ] ||
+		# Its handlers in place: it runs the program (not yet nsenter) and
+		# sleeps, or (mmap-copy) has stopped itself after its first window.
+		if [ "$prog" = mmap-copy ]; then
 			wait_for blocked "mmap-copy to stop itself" is_stopped "$PROGRAM_PID"
+		else
+			wait_for blocked "$prog to wait" is_waiting "$PROGRAM_PID" "$prog"
+		fi
 		child=$(pgrep -P "$PROGRAM_PID" | head -n 1) || true
 		kill "-$signal" "$PROGRAM_PID"
 		[ "$prog" != mmap-copy ] || kill -CONT "$PROGRAM_PID"
@@ -97,9 +102,16 @@ blocked_by_signal() {
 	done
 }
 
+# is_waiting PID PROG: PID runs the lab's PROG and sleeps.
+is_waiting() {
+	[ "$(readlink "/proc/$1/exe")" = "$LAB_DIR/$2" ] &&
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = S ]
+}
+
 # asserted_signal_codes LAB: the codes over 128 that tests/LAB.bats asserts
 # as an exit status.
 asserted_signal_codes() {
+	# shellcheck disable=SC2016 # the $status of the test file, as it is written
 	grep -Eo '(stopped_by [A-Z]+ |assert_equal "\$status" |\[ "\$status" (=|-eq) )"?1[2-9][0-9]\b' \
 		"$TOP/tests/$1.bats" | grep -Eo '[0-9]+$' | sort -un
 }
@@ -115,7 +127,9 @@ check_exit_codes() {
 	local lab=$1 page=$TOP/docs/$2 prog code listed problems=() programs=() everything
 	local -A produced=() how=() lists=()
 	lab_setup "$lab"
-	for prog in $(sed -n '/^## Programs/,/^## [^P]/s/^### \([a-z-]*\)$/\1/p' "$page"); do
+	local -a names
+	mapfile -t names < <(sed -n '/^## Programs/,/^## [^P]/s/^### \([a-z-]*\)$/\1/p' "$page")
+	for prog in "${names[@]}"; do
 		[ -x "$LAB_DIR/$prog" ] || continue
 		programs+=("$prog")
 		lists[$prog]=$(listed_exit_codes "$page" "$prog") || fail "${lists[$prog]}"
@@ -131,9 +145,11 @@ check_exit_codes() {
 		for code in $(tr ' ' '\n' <<<"${produced[$prog]}" | sort -un); do
 			grep -qx "$code" <<<"$listed" && continue
 			[ "$code" -ge 128 ] && grep -qx '128+N' <<<"$listed" && continue
-			problems+=("$prog: returned $code (${how[$prog:$code]}), not listed in docs/$2 (listed: $(echo $listed))")
+			problems+=("$prog: returned $code (${how[$prog:$code]}), not listed in docs/$2 (listed: ${listed//$'\n'/ })")
 		done
-		for code in $(grep -x '[0-9]*' <<<"$listed"); do
+		local -a numbers
+		mapfile -t numbers < <(grep -x '[0-9]*' <<<"$listed")
+		for code in "${numbers[@]}"; do
 			tr ' ' '\n' <<<"${produced[$prog]}" | grep -qx "$code" && continue
 			[ "$code" -ge 128 ] && grep -qx "$code" <<<"$everything" && continue
 			[ "$code" -ge 128 ] && asserted_signal_codes "$lab" | grep -qx "$code" && continue
@@ -146,7 +162,7 @@ check_exit_codes() {
 		for code in $(asserted_signal_codes "$lab"); do
 			grep -qx "$code" <<<"$listed" && continue
 			grep -qx '128+N' <<<"$listed" && continue
-			problems+=("$prog: tests/$lab.bats asserts exit $code, not listed in docs/$2 (listed: $(echo $listed))")
+			problems+=("$prog: tests/$lab.bats asserts exit $code, not listed in docs/$2 (listed: ${listed//$'\n'/ })")
 		done
 	fi
 	[ "${#problems[@]}" -eq 0 ] || fail "$(printf '%s\n' "${problems[@]}")"
