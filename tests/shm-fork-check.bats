@@ -227,6 +227,16 @@ parent_stopped_by() {
 }
 
 # bats test_tags=points:1
+@test "shm-check: SIGQUIT to the parent removes the segment" {
+	parent_stopped_by QUIT 131
+}
+
+# bats test_tags=points:1
+@test "shm-check: SIGPIPE to the parent removes the segment" {
+	parent_stopped_by PIPE 141
+}
+
+# bats test_tags=points:1
 @test "shm-check: a parent killed outright (SIGKILL): the child says it ended without publishing" {
 	start_stopped -k "$KEY"
 	kill -KILL "$PARENT_PID"
