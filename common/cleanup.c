@@ -53,9 +53,23 @@ static void remove_owned(int when)
     }
 }
 
+/* A file to remove (cleanup_file): one at a time, the caller's string. */
+static const char *owned_file_path;
+static volatile sig_atomic_t owned_file_set;
+
+/* unlink is async-signal-safe: this runs in the stop handler and at exit. */
+static void remove_owned_file(void)
+{
+    if (owned_file_set && owner_pid == getpid()) {
+        owned_file_set = 0;
+        (void)unlink(owned_file_path);
+    }
+}
+
 static void on_stop_signal(int sig)
 {
     remove_owned(ON_SIGNAL);
+    remove_owned_file();
     /* Die of the same signal: it is blocked while we are in here, so it is
      * delivered, with the default action, as soon as the handler returns. */
     signal(sig, SIG_DFL);
@@ -146,6 +160,43 @@ void cleanup_forget(void)
 void cleanup_after_error(void)
 {
     remove_owned(ON_ERROR);
+}
+
+/* exit() runs the atexit functions, and die() ends with exit(1): so every
+ * error, and every other exit, removes the file while it is registered. */
+void cleanup_file(const char *path)
+{
+    static bool removed_at_exit;
+    sigset_t set = stop_set();
+
+    owner_pid = getpid();
+    owned_file_path = path;
+    owned_file_set = 1; /* last: the path is complete when seen */
+    if (!removed_at_exit) {
+        if (atexit(remove_owned_file) != 0) {
+            remove_owned_file();
+            errno = ENOMEM; /* atexit does not set errno */
+            die("atexit");
+        }
+        removed_at_exit = true;
+    }
+    install_handlers();
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+        die("sigprocmask");
+}
+
+void cleanup_file_forget(void)
+{
+    sigset_t set = stop_set();
+
+    owned_file_set = 0;
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+        die("sigprocmask");
+}
+
+void cleanup_file_remove(void)
+{
+    remove_owned_file();
 }
 
 /* SIGCHLD: the child has ended.  Removing the objects here, in the handler,

@@ -231,6 +231,23 @@ void cleanup_forget(void);
 /* For die(): remove what was registered with ON_ERROR. */
 void cleanup_after_error(void);
 
+/* The same for one file (a temporary file, say), removed with unlink: on a
+ * stop signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE or SIGQUIT; one ignored when
+ * the program started stays ignored), and at every exit, die() included,
+ * while it is registered.  Create the file between signals_hold() and
+ * cleanup_file(path), which releases the signals; path must stay valid.
+ * Only the registering process removes it.  A second call replaces the
+ * first file (it is then no longer removed). */
+void cleanup_file(const char *path);
+
+/* The file is ours no more (renamed into place, say): forget it, and release
+ * the signals held by signals_hold() around the rename. */
+void cleanup_file_forget(void);
+
+/* Remove the registered file now.  Async-signal-safe: for the handler of
+ * another signal (mmap-copy's SIGBUS, when it is a bug). */
+void cleanup_file_remove(void);
+
 /* Call before fork() in a parent that feeds its child: installs a SIGCHLD
  * handler (SA_NOCLDSTOP, no SA_RESTART) that notes the child's end, removes
  * at once what was registered ON_CHILD_EXIT, and puts /dev/null on stdin.

@@ -5,7 +5,8 @@
  * into the mapping, and the child prints what it finds there.  The article
  * made the child sleep(1) and hoped the parent had written by then; here the
  * parent tells the child through a pipe, so the child never reads too early
- * and never waits longer than it must.
+ * and never waits longer than it must.  main is the steps in order, the
+ * child's side (child_main) after it; the plumbing is in common/lab.c.
  *
  * -P maps MAP_PRIVATE instead, with everything else the same: after fork the
  * page is copy on write, the parent's write lands in a copy of its own, and
@@ -36,49 +37,8 @@ static const char usage_text[] =
     "      and prints '(4096 zero bytes)', the page as it was before fork\n"
     "  -h  this help\n";
 
-/* The child's line: the text at the start of the mapping, up to its first
- * NUL; or, when the whole mapping is still zero bytes (nothing was written
- * that this process can see), "(4096 zero bytes)" rather than an empty line. */
-static void print_what_child_sees(const char *ptr, size_t length)
-{
-    size_t text_length = strnlen(ptr, length);
-    size_t zeros = 0;
-
-    while (text_length == 0 && zeros < length && ptr[zeros] == '\0')
-        zeros++;
-    if (text_length == 0 && zeros == length)
-        printf("(%zu zero bytes)\n", length);
-    else
-        print_text_line("", ptr, text_length);
-    check_stdout(NULL);
-}
-
-/* The child: wait until the parent says it has written, then look.
- * Why a pipe, not a semaphore or an atomic flag in the mapping: it must also
- * work with -P, where nothing written to the mapping after fork reaches the
- * other process; read() sleeps in the kernel, with no busy loop; and if the
- * parent dies before writing, read() returns 0 (end of file) instead of
- * leaving the child waiting for ever.  The kernel's pipe lock orders the
- * parent's store before its write() and our load after our read(). */
-static int child_main(const char *ptr, int ready_fd)
-{
-    /* lesson: read the parent's byte from the pipe, then print_what_child_sees */
-    char byte;
-    ssize_t n;
-
-    do
-        n = read(ready_fd, &byte, 1);
-    while (n == -1 && errno == EINTR);
-    if (n == -1)
-        die("read pipe");
-    if (n == 0) {
-        errno = EPIPE;
-        die("read pipe (the parent ended without writing)");
-    }
-    print_what_child_sees(ptr, MAP_LENGTH);
-    return 0;
-    /* end of lesson */
-}
+/* Step 3, the child: wait for the parent's word, then print what it sees. */
+static int child_main(const char *ptr, int ready_fd);
 
 int main(int argc, char *argv[])
 {
@@ -146,5 +106,49 @@ int main(int argc, char *argv[])
     if (munmap(ptr, MAP_LENGTH) == -1)
         die("munmap");
     return child_exit_code(pid, status, "the child");
+    /* end of lesson */
+}
+
+/* The child's line: the text at the start of the mapping, up to its first
+ * NUL; or, when the whole mapping is still zero bytes (nothing was written
+ * that this process can see), "(4096 zero bytes)" rather than an empty line. */
+static void print_what_child_sees(const char *ptr, size_t length)
+{
+    size_t text_length = strnlen(ptr, length);
+    size_t zeros = 0;
+
+    while (text_length == 0 && zeros < length && ptr[zeros] == '\0')
+        zeros++;
+    if (text_length == 0 && zeros == length)
+        printf("(%zu zero bytes)\n", length);
+    else
+        print_text_line("", ptr, text_length);
+    check_stdout(NULL);
+}
+
+/* The child: wait until the parent says it has written, then look.
+ * Why a pipe, not a semaphore or an atomic flag in the mapping: it must also
+ * work with -P, where nothing written to the mapping after fork reaches the
+ * other process; read() sleeps in the kernel, with no busy loop; and if the
+ * parent dies before writing, read() returns 0 (end of file) instead of
+ * leaving the child waiting for ever.  The kernel's pipe lock orders the
+ * parent's store before its write() and our load after our read(). */
+static int child_main(const char *ptr, int ready_fd)
+{
+    /* lesson: read the parent's byte from the pipe, then print_what_child_sees */
+    char byte;
+    ssize_t n;
+
+    do
+        n = read(ready_fd, &byte, 1);
+    while (n == -1 && errno == EINTR);
+    if (n == -1)
+        die("read pipe");
+    if (n == 0) {
+        errno = EPIPE;
+        die("read pipe (the parent ended without writing)");
+    }
+    print_what_child_sees(ptr, MAP_LENGTH);
+    return 0;
     /* end of lesson */
 }
