@@ -1,6 +1,6 @@
-/* bench-support.h - what ipc-bench.c takes from bench-support.c: the
- * mechanisms' names, the settings and their options, CPU pinning, the clock,
- * the messages sent and their checksum, progress, and the table and CSV.
+/* bench-support.h - what ipc-bench's other files take from bench-support.c:
+ * the mechanisms' names, the settings and their options, CPU pinning, the
+ * clock, the messages sent and their checksum, progress, the table and CSV.
  */
 #ifndef BENCH_SUPPORT_H
 #define BENCH_SUPPORT_H
