@@ -41,7 +41,7 @@ int main(int argc, char *argv[])
                        "shm-producer could never find that segment",
                        &key, &mode, &others_allowed);
 
-    /* lesson: shmget (create or open), shmat, set up or wait; print texts; remove, shmdt */
+    /* lesson: create or open, shmat, set up or wait; print each text; remove */
     /* Step 1: create the segment, or open the one the producer made: either
      * may start first, or both at once.  IPC_EXCL tells which: the creator
      * alone calls sem_init (a second sem_init on a semaphore in use is

@@ -45,7 +45,7 @@ int main(int argc, char *argv[])
                        "shm-consumer could never find that segment",
                        &key, &mode, &others_allowed);
 
-    /* lesson: shmget (create or open), shmat, set up or wait; send lines; shmdt */
+    /* lesson: create or open, shmat, set up or wait; send each line; shmdt */
     /* Step 1: create the segment, or open the one the consumer made: either
      * may start first, or both at once.  IPC_EXCL tells which: the creator
      * alone calls sem_init (a second sem_init on a semaphore in use is
