@@ -19,29 +19,12 @@
 #define MAX_SIZE (1L << 30)       /* -s above 1 GiB is surely a typo */
 #define DEFAULT_TEXT "Hello, world!"
 
-static const char write_usage_text[] =
-    "usage: shm-write [-k KEY | -p PATH] [-m MODE] [-s SIZE] [-w] [-o] [TEXT]\n"
-    "  Copies TEXT (default 'Hello, world!') with its NUL into a segment of\n"
-    "  SIZE bytes, created if missing, and prints 'shmid : N'.  The segment\n"
-    "  is left for shm-read, unless -w.\n"
-    "  -k KEY   segment key (strtol base 0)\n"
-    "  -p PATH  key ftok(PATH, 'a')\n"
-    "           without either: $IPC_LAB_KEY, else ftok(\".\", 'a')\n"
-    "  -m MODE  permissions if the segment is created, octal (default 0600)\n"
-    "  -s SIZE  segment size in bytes, 1 to 1073741824 (default 1024); an\n"
-    "           existing segment must have at least SIZE bytes\n"
-    "  -w       then wait for a line (Enter) or the end of input, detach and\n"
-    "           remove the segment\n"
-    "  -o       write into a segment another user owns (refused by default)\n"
-    "  -h       this help\n";
-
 void parse_write_options(int argc, char *argv[], struct write_options *options)
 {
     const char *key_text = NULL, *path = NULL;
     long shm_size = SHM_SIZE;
     int opt;
 
-    lab_init(write_usage_text);
     options->mode = DEFAULT_MODE;
     options->wait_then_remove = options->others_allowed = false;
     while ((opt = getopt(argc, argv, "+:k:p:m:s:woh")) != -1) {

@@ -23,8 +23,8 @@ struct write_options {
     bool others_allowed;   /* -o */
 };
 
-/* Call first in main: lab_init with shm-write's usage text, then its
- * options and TEXT; bad usage (a TEXT too long for SIZE too) exits 2. */
+/* After lab_init: shm-write's options and TEXT; bad usage (a TEXT too long
+ * for SIZE too) exits 2. */
 void parse_write_options(int argc, char *argv[], struct write_options *options);
 
 /* shmget fails with EINVAL when a segment smaller than size already has the

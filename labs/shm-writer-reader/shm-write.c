@@ -22,10 +22,27 @@
 #include <string.h>
 #include <sys/shm.h>
 
+static const char usage_text[] =
+    "usage: shm-write [-k KEY | -p PATH] [-m MODE] [-s SIZE] [-w] [-o] [TEXT]\n"
+    "  Copies TEXT (default 'Hello, world!') with its NUL into a segment of\n"
+    "  SIZE bytes, created if missing, and prints 'shmid : N'.  The segment\n"
+    "  is left for shm-read, unless -w.\n"
+    "  -k KEY   segment key (strtol base 0)\n"
+    "  -p PATH  key ftok(PATH, 'a')\n"
+    "           without either: $IPC_LAB_KEY, else ftok(\".\", 'a')\n"
+    "  -m MODE  permissions if the segment is created, octal (default 0600)\n"
+    "  -s SIZE  segment size in bytes, 1 to 1073741824 (default 1024); an\n"
+    "           existing segment must have at least SIZE bytes\n"
+    "  -w       then wait for a line (Enter) or the end of input, detach and\n"
+    "           remove the segment\n"
+    "  -o       write into a segment another user owns (refused by default)\n"
+    "  -h       this help\n";
+
 int main(int argc, char *argv[])
 {
     struct write_options options;
 
+    lab_init(usage_text);
     parse_write_options(argc, argv, &options);
     key_t key = options.key;
 
