@@ -5,15 +5,18 @@
  * "You wrote: TEXT", until a text starting with "end"; then detach and
  * remove the segment.  The article polled written_by_you in a loop without
  * any pause, burning a whole core while it waited; here the consumer
- * sleeps on a semaphore in the segment (see shm_com.h).
+ * sleeps on a semaphore in the segment (see shm_com.h).  Out of sight, in
+ * shm-support.c: the waits (wait_until_ready, wait_turn) and the error for
+ * a segment of another size; in common/cleanup.c, the removal on a signal.
  *
  *     make && ./shm-consumer &        # or in a second terminal
  *     printf 'hello\nend\n' | ./shm-producer
  */
 #define _GNU_SOURCE
 #include "lab.h"
-#include "shm_com.h"
+#include "shm-support.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -38,12 +41,49 @@ int main(int argc, char *argv[])
                        "shm-producer could never find that segment",
                        &key, &mode, &others_allowed);
 
-    /* lesson: open_segment; wait, print, post until END_WORD; remove, shmdt */
-    /* Steps 1 and 2: create or open the segment, and attach it.  We are
-     * the remover: a stop signal removes it too (registered inside, right
-     * after shmget).  An error leaves it, and the texts in it, as they are. */
+    /* lesson: create or open, shmat, set up or wait; print each text; remove */
+    /* Step 1: create the segment, or open the one the producer made: either
+     * may start first, or both at once.  IPC_EXCL tells which: the creator
+     * alone calls sem_init (a second sem_init on a semaphore in use is
+     * undefined).  We are the remover: a stop signal removes it too, but an
+     * error leaves it, and the texts in it, as they are. */
+    signals_hold(); /* until the segment is registered for removal */
     struct shared_use_st *shared;
-    int shmid = open_segment(key, mode, true, others_allowed, &shared);
+    int shmid;
+    bool creator;
+    do {
+        shmid = shmget(key, sizeof *shared, IPC_CREAT | IPC_EXCL | mode);
+        creator = shmid != -1;
+        if (!creator && errno == EEXIST)
+            shmid = shmget(key, 0, 0); /* ENOENT: removed meanwhile, start again */
+    } while (shmid == -1 && errno == ENOENT);
+    if (shmid == -1)
+        die_shmget(key);
+    if (!creator) /* not ours: anyone may have made it */
+        check_segment_owner(shmid, key, others_allowed);
+    /* A segment of another size is not ours (shm-write's, say): using it
+     * would read its bytes as semaphores.  Only now is it ours to remove. */
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds) == -1)
+        die("shmctl IPC_STAT segment %d", shmid);
+    if (ds.shm_segsz != sizeof *shared)
+        die_wrong_size(key, shmid, ds.shm_segsz);
+    cleanup_segment(shmid, ON_SIGNAL);
+
+    /* Step 2: attach.  The creator sets the semaphores up (pshared 1: shared
+     * between processes, so they live in the segment), then publishes
+     * SEGMENT_READY with a release store; the other side waits for it. */
+    shared = shmat(shmid, NULL, 0);
+    if (shared == (void *)-1)
+        die("shmat segment %d", shmid);
+    if (creator) {
+        if (sem_init(&shared->buffer_free, 1, 1) == -1 ||
+            sem_init(&shared->text_written, 1, 0) == -1)
+            die("sem_init segment %d", shmid);
+        atomic_store_explicit(&shared->ready, SEGMENT_READY, memory_order_release);
+    } else {
+        wait_until_ready(shared, shmid, key);
+    }
 
     /* Step 3: take each text, in the order it was written. */
     for (;;) {

@@ -4,7 +4,8 @@
  * owner and permissions (its ipc_perm), the size, how many processes have
  * it attached (shm_nattch: article 002's question 1), who attached or
  * detached last, and whether IPC_RMID has marked it for removal (question
- * 2: a marked segment lives on, with key 0, until the last detach).
+ * 2: a marked segment lives on, with key 0, until the last detach).  Out
+ * of sight: the key in shm_key.h, the owner check and cleanup in common/.
  *
  *     make && ./shm-write && ./shm-stat     # attached: 0, marked for removal: no
  *     ./shm-stat -i SHMID                  # by id: also a segment already marked

@@ -3,10 +3,11 @@
  * Follows article 000 (共享内存的实现步骤, the writer) and article 002,
  * section 5.6 (write_shm.c): make a key with ftok(".", 'a'), create or open
  * a segment of 1024 bytes (article 000; -s SIZE for article 002's 4096),
- * attach it, copy the text with its NUL, and print
- * its id.  Then, as in article 000, exit and leave the segment for
- * shm-read; or, with -w, wait for Enter as write_shm.c does, then detach and
- * remove it.
+ * attach it, copy the text with its NUL, and print its id.  Then, as in
+ * article 000, exit and leave the segment for shm-read; or, with -w, wait
+ * for Enter as write_shm.c does, then detach and remove it.  Out of sight:
+ * the options (and the key they give) and the error for a segment too small
+ * in shm-support.c, the removal on a stop signal in common/cleanup.c.
  *
  *     make && ./shm-write && ./shm-read     # Message from shared memory: Hello, world!
  *     ./shm-write -w 'still here'           # shm-stat in another terminal, then Enter
@@ -14,17 +15,12 @@
  */
 #define _GNU_SOURCE
 #include "lab.h"
-#include "shm_key.h"
+#include "shm-support.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/shm.h>
-#include <unistd.h>
-
-#define SHM_SIZE 1024             /* article 000's SHM_SIZE (-s changes it) */
-#define MAX_SIZE (1L << 30)       /* -s above 1 GiB is surely a typo */
-#define DEFAULT_TEXT "Hello, world!"
 
 static const char usage_text[] =
     "usage: shm-write [-k KEY | -p PATH] [-m MODE] [-s SIZE] [-w] [-o] [TEXT]\n"
@@ -42,79 +38,30 @@ static const char usage_text[] =
     "  -o       write into a segment another user owns (refused by default)\n"
     "  -h       this help\n";
 
-/* shmget fails with EINVAL when a segment smaller than size already
- * has the key: say how big it is, and how to remove it. */
-_Noreturn static void die_too_small(key_t key, long size)
-{
-    struct shmid_ds ds;
-    int shmid = shmget(key, 0, 0);
-
-    if (shmid != -1 && shmctl(shmid, IPC_STAT, &ds) == 0) {
-        errno = EINVAL;
-        die("shmget key 0x%08x (segment %d under this key has %zu bytes, fewer "
-            "than %ld; remove it with: ipcrm -M 0x%08x)",
-            (unsigned)key, shmid, (size_t)ds.shm_segsz, size, (unsigned)key);
-    }
-    errno = EINVAL;
-    die_shmget(key);
-}
-
 int main(int argc, char *argv[])
 {
-    const char *key_text = NULL, *path = NULL;
-    int mode = DEFAULT_MODE;
-    long shm_size = SHM_SIZE;
-    bool wait_then_remove = false, others_allowed = false;
-    int opt;
+    struct write_options options;
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:p:m:s:woh")) != -1) {
-        switch (opt) {
-        case 'k': key_text = optarg; break;
-        case 'p': path = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
-        case 's':
-            if (!parse_long(optarg, 1, MAX_SIZE, &shm_size))
-                usage_bad("bad size '%s': expected 1 to %ld bytes", optarg, MAX_SIZE);
-            break;
-        case 'w': wait_then_remove = true; break;
-        case 'o': others_allowed = true; break;
-        case 'h': usage_help();
-        default: usage_bad_option(opt);
-        }
-    }
-    key_options_check(key_text, path);
-    const char *text = DEFAULT_TEXT;
-    if (optind < argc)
-        text = argv[optind++];
-    if (optind < argc)
-        usage_bad("unexpected argument '%s' (quote a TEXT with spaces)", argv[optind]);
-    /* The text goes with its NUL, so that shm-read knows where it ends. */
-    size_t size = strlen(text) + 1;
-    if (size > (size_t)shm_size)
-        usage_bad("text too long: %zu bytes, at most %ld fit with the NUL",
-                  size - 1, shm_size - 1);
-    key_t key = key_from_options(key_text, path);
+    parse_write_options(argc, argv, &options);
+    key_t key = options.key;
 
     /* lesson: shmget, shmat, copy TEXT with its NUL; -w: wait, remove, shmdt */
     /* Step 1: create the segment, or open it if it exists (IPC_CREAT, as in
      * both articles).  IPC_EXCL tells which: one we did not create may be
      * anyone's, so check_segment_owner looks before we write into it.  A
      * segment already there keeps its own mode and size; one smaller than
-     * shm_size bytes cannot be opened with this size. */
-    if (wait_then_remove)
+     * options.size bytes cannot be opened with this size. */
+    if (options.wait_then_remove)
         signals_hold(); /* until the segment is registered for removal */
-    int shmid = shmget(key, (size_t)shm_size, IPC_CREAT | IPC_EXCL | mode);
-    if (shmid == -1 && errno == EEXIST && (shmid = shmget(key, (size_t)shm_size, 0)) != -1)
-        check_segment_owner(shmid, key, others_allowed);
+    int shmid = shmget(key, options.size, IPC_CREAT | IPC_EXCL | options.mode);
+    if (shmid == -1 && errno == EEXIST && (shmid = shmget(key, options.size, 0)) != -1)
+        check_segment_owner(shmid, key, options.others_allowed);
     if (shmid == -1 && errno == EINVAL)
-        die_too_small(key, shm_size);
+        die_too_small(key, options.size);
     if (shmid == -1)
         die_shmget(key);
-    if (wait_then_remove)
+    if (options.wait_then_remove)
         cleanup_segment(shmid, ON_SIGNAL | ON_ERROR);
 
     /* Step 2: attach it where the kernel chooses (NULL). */
@@ -122,12 +69,12 @@ int main(int argc, char *argv[])
     if (shmaddr == (void *)-1)
         die("shmat segment %d", shmid);
 
-    /* Step 3: write.  Article 000 copied message.size() bytes, without the
-     * NUL: a reader then printed whatever followed in the segment. */
-    memcpy(shmaddr, text, size);
+    /* Step 3: write, with the NUL.  Article 000 copied message.size() bytes,
+     * without it: a reader then printed whatever followed in the segment. */
+    memcpy(shmaddr, options.text, strlen(options.text) + 1);
     printf("shmid : %d\n", shmid);
 
-    if (!wait_then_remove) {
+    if (!options.wait_then_remove) {
         /* Leave the segment for shm-read: detach only. */
         if (shmdt(shmaddr) == -1)
             die("shmdt segment %d", shmid);
