@@ -6,6 +6,7 @@
 
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
+load grade_helper
 
 setup() {
 	OUT=$BATS_TEST_TMPDIR/handout
