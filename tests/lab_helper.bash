@@ -381,6 +381,16 @@ repeat() {
 	printf '%s' "${text:0:$2}"
 }
 
+# build_shim NAME [DIR]: tests/shims/NAME.c built into DIR/NAME.so (default
+# $BATS_FILE_TMPDIR: call it from setup_file), a library a test preloads
+# (LD_PRELOAD=$SHIM) to stop or steer a lab program at a given moment; its
+# path in $SHIM, exported.  make check builds the shims with -Werror.
+build_shim() {
+	SHIM=${2:-$BATS_FILE_TMPDIR}/$1.so
+	export SHIM
+	cc -shared -fPIC -o "$SHIM" "$TOP/tests/shims/$1.c" -ldl
+}
+
 # ---- assertions ----
 
 # assert_bad_usage PROG ARGS...: exit 2, nothing on stdout, usage on stderr.

@@ -528,26 +528,10 @@ EOF
 # bats test_tags=points:1
 @test "mmap-pitfalls: the answers are observed, not written in: a different mmap answers differently" {
 	command -v cc >/dev/null || skip "needs a C compiler for the LD_PRELOAD shim"
-	# An mmap that refuses PROT_WRITE alone with EPERM, as a stricter system
-	# might; every other call goes to the kernel unchanged.
-	cat >"$BATS_TEST_TMPDIR/shim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <errno.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
-{
-    if (prot == PROT_WRITE) {
-        errno = EPERM;
-        return MAP_FAILED;
-    }
-    return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, offset);
-}
-EOF
-	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/shim.so" "$BATS_TEST_TMPDIR/shim.c"
+	# An mmap that refuses PROT_WRITE alone with EPERM (tests/shims).
+	build_shim mmap-write-eperm "$BATS_TEST_TMPDIR"
 	run --separate-stderr timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${RUN_AS[@]}" \
-		env TMPDIR="$WORK" LD_PRELOAD="$BATS_TEST_TMPDIR/shim.so" "$LAB_DIR/mmap-pitfalls"
+		env TMPDIR="$WORK" LD_PRELOAD="$SHIM" "$LAB_DIR/mmap-pitfalls"
 	assert_success
 	# The three questions that map PROT_WRITE alone now say EPERM.
 	assert_output "$(pitfall_lines | sed -e 's/^\(mmap PROT_WRITE alone, MAP_SHARED, O_RDWR fd\): ok$/\1: EPERM/' \

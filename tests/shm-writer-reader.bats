@@ -3,7 +3,7 @@
 # 002) and shm-producer, shm-consumer (article 003).
 # Every statement of LABS.md for this lab, run for real.
 #
-# Some tests preload a small shim (built in setup_file) that stops a
+# Some tests preload a small shim (tests/shims/sem-init-stop.c) that stops a
 # program in its first sem_init (SHIM_STOP_IN_SEM_INIT=1): the creator of the
 # segment is then caught between shmget and "ready", the moment when both
 # programs starting together would race.
@@ -11,30 +11,7 @@
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
-setup_file() {
-	SHIM=$BATS_FILE_TMPDIR/sem-init-shim.so
-	export SHIM
-	cc -shared -fPIC -o "$SHIM" -x c - -ldl <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <semaphore.h>
-#include <signal.h>
-#include <stdlib.h>
-
-int sem_init(sem_t *sem, int pshared, unsigned value)
-{
-    static int stopped;
-    int (*real_sem_init)(sem_t *, int, unsigned) =
-        (int (*)(sem_t *, int, unsigned))dlsym(RTLD_NEXT, "sem_init");
-
-    if (!stopped && getenv("SHIM_STOP_IN_SEM_INIT") != NULL) {
-        stopped = 1;
-        raise(SIGSTOP);
-    }
-    return real_sem_init(sem, pshared, value);
-}
-EOF
-}
+setup_file() { build_shim sem-init-stop; }
 
 setup() { lab_setup shm-writer-reader; }
 teardown() {

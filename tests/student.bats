@@ -22,6 +22,15 @@ lab_test_files() {
 	done
 }
 
+# lab_test_shims TOP: the shims the labs' tests of the tree TOP build
+# (build_shim NAME), as tests/shims/NAME.c, one a line.
+lab_test_shims() {
+	local file
+	lab_test_files "$1" | while read -r file; do
+		sed -n 's|.*build_shim \([A-Za-z0-9_.-]*\).*|tests/shims/\1.c|p' "$1/$file"
+	done | sort -u
+}
+
 # copy_whole_tree: prints the path of a copy of this tree with its docs and
 # Makefile (copy_tree has neither), not a git checkout.
 copy_whole_tree() {
@@ -38,11 +47,13 @@ copy_whole_tree() {
 	assert_success
 	local file
 	for file in scripts/grade scripts/grade-class scripts/gradescope-zip scripts/handout \
-		docs/instructors.md docs/handout-README.md tests/faults.bats tests/fuzz .ci/run; do
+		docs/instructors.md docs/handout-README.md tests/faults.bats tests/fuzz .ci/run \
+		tests/grade_helper.bash tests/shims/faults.c; do
 		[ ! -e "$OUT/$file" ] || fail "the handout holds $file"
 	done
-	# Its tests are the labs' and their helper, nothing else.
-	assert_equal "$(cd "$OUT" && ls tests/*)" "$( (echo tests/lab_helper.bash; lab_test_files "$TOP") | sort)"
+	# Its tests are the labs', their helper and the shims they build, nothing else.
+	assert_equal "$(cd "$OUT" && find tests -type f | sort)" \
+		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/next.h; lab_test_files "$TOP"; lab_test_shims "$TOP") | sort)"
 	# What make test and make demo need is there.
 	for file in scripts/run-tests scripts/bootstrap scripts/demo Makefile common/lab.mk; do
 		[ -f "$OUT/$file" ] || fail "the handout lacks $file"
