@@ -240,6 +240,33 @@ lab_bg_started() {
 	PROGRAM_PID=$(program_pid "$1")
 }
 
+# lab_bg_on_fifo NAME PROG ARGS...: lab_bg_started, the program's stdin a
+# FIFO ($BATS_TEST_TMPDIR/NAME.in) whose writing end the test holds on
+# IN_FD: what it writes there is the program's input, and close_input is
+# its end.  (A test that uses it closes IN_FD in its teardown.)
+lab_bg_on_fifo() {
+	rm -f "$BATS_TEST_TMPDIR/$1.in"
+	mkfifo "$BATS_TEST_TMPDIR/$1.in"
+	lab_bg -i "$BATS_TEST_TMPDIR/$1.in" "$@"
+	# The background shell opens the FIFO for reading: this open meets it.
+	exec {IN_FD}>"$BATS_TEST_TMPDIR/$1.in"
+	wait_for "$1" "$2 to start" program_started "$1"
+	PROGRAM_PID=$(program_pid "$1")
+}
+close_input() {
+	exec {IN_FD}>&-
+	IN_FD=
+}
+
+# full_fifo NAME: $BATS_TEST_TMPDIR/NAME becomes a FIFO whose buffer is
+# full, held open on FULL_FD: a program printing into it blocks in write.
+# (A test that uses it closes FULL_FD in its teardown.)
+full_fifo() {
+	mkfifo "$BATS_TEST_TMPDIR/$1"
+	exec {FULL_FD}<>"$BATS_TEST_TMPDIR/$1"
+	dd if=/dev/zero of="$BATS_TEST_TMPDIR/$1" bs=4096 count=1024 oflag=nonblock 2>/dev/null || true
+}
+
 # program_started NAME: the background program NAME runs (quietly).
 program_started() { program_pid "$1" >/dev/null; }
 

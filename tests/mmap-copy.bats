@@ -66,10 +66,9 @@ start_stopped_copy() {
 	local name=$1
 	shift
 	MMAP_COPY_TEST_STOP=1
-	lab_bg "${options[@]}" "$name" mmap-copy "$@"
+	lab_bg_started "${options[@]}" "$name" mmap-copy "$@"
 	MMAP_COPY_TEST_STOP=
-	wait_for "$name" "mmap-copy to start" program_pid "$name"
-	COPY_PID=$(program_pid "$name")
+	COPY_PID=$PROGRAM_PID
 	wait_for "$name" "mmap-copy to stop after its first window" is_stopped "$COPY_PID"
 }
 

@@ -446,9 +446,8 @@ left: sparse 1"
 truncated_under() {
 	local file=$1 pid
 	shift
-	MMAP_FILE_TEST_STOP=1 lab_bg run "$@"
-	wait_for run "$1 to start" program_pid run
-	pid=$(program_pid run)
+	MMAP_FILE_TEST_STOP=1 lab_bg_started run "$@"
+	pid=$PROGRAM_PID
 	wait_for run "$1 to stop with the file mapped" is_stopped "$pid"
 	truncate -s 0 "$file"
 	kill -CONT "$pid"

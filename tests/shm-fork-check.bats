@@ -28,9 +28,8 @@ check_output_is() {
 # just after shmat; PARENT_PID and CHILD_PID are set, and the child is
 # asleep waiting for the status.
 start_stopped() {
-	LD_PRELOAD=$SHIM SHIM_STOP=1 lab_bg check shm-check "$@"
-	wait_for check "shm-check to start" program_pid check
-	PARENT_PID=$(program_pid check)
+	LD_PRELOAD=$SHIM SHIM_STOP=1 lab_bg_started check shm-check "$@"
+	PARENT_PID=$PROGRAM_PID
 	wait_for check "the parent to stop after shmat" is_stopped "$PARENT_PID"
 	wait_for check "the child to start" pgrep -P "$PARENT_PID"
 	CHILD_PID=$(pgrep -P "$PARENT_PID")

@@ -44,14 +44,6 @@ ftok_a() {
 # in_dir DIR CMD...: run CMD with DIR as the current directory.
 in_dir() { (cd "$1" && "${@:2}"); }
 
-# full_fifo NAME: $BATS_TEST_TMPDIR/NAME becomes a FIFO whose buffer is
-# full, held open on FULL_FD: a program printing into it blocks in write.
-full_fifo() {
-	mkfifo "$BATS_TEST_TMPDIR/$1"
-	exec {FULL_FD}<>"$BATS_TEST_TMPDIR/$1"
-	dd if=/dev/zero of="$BATS_TEST_TMPDIR/$1" bs=4096 count=1024 oflag=nonblock 2>/dev/null || true
-}
-
 lab_into_full() { lab "$@" >/dev/full; }
 
 # stat_value NAME ARGS...: one value from shm-stat ARGS.
@@ -168,13 +160,10 @@ stat_value() {
 }
 
 # start_writer_waiting ARGS...: shm-write -w in the background, reading a
-# FIFO we hold open on IN_FD; it has written and waits for a line.
+# FIFO we hold open on IN_FD (lab_bg_on_fifo); it has written and waits for a line.
 start_writer_waiting() {
-	mkfifo "$BATS_TEST_TMPDIR/writer.in"
-	lab_bg -i "$BATS_TEST_TMPDIR/writer.in" writer shm-write -w "$@"
-	exec {IN_FD}>"$BATS_TEST_TMPDIR/writer.in"
-	wait_for writer "shm-write to start" program_pid writer
-	WRITER_PID=$(program_pid writer)
+	lab_bg_on_fifo writer shm-write -w "$@"
+	WRITER_PID=$PROGRAM_PID
 	wait_for writer "shm-write -w to wait for a line" blocked_in_pipe_read "$WRITER_PID"
 }
 
@@ -186,7 +175,7 @@ start_writer_waiting() {
 	run --separate-stderr lab shm-read -k "$KEY" -K
 	assert_output "Message from shared memory: waiting"
 	echo >&"$IN_FD"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	segment_gone "$KEY"
@@ -258,7 +247,7 @@ writer_stopped_by() {
 	assert_line "marked for removal: yes"
 	# The writer's own IPC_RMID is a second removal: no error.
 	echo >&"$IN_FD"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/writer.err")" ""
@@ -323,9 +312,8 @@ reader_stopped_by() {
 	local signal=$1 code=$2 pid
 	lab shm-write -k "$KEY" >/dev/null
 	full_fifo reader.out
-	lab_bg reader shm-read -k "$KEY"
-	wait_for reader "shm-read to start" program_pid reader
-	pid=$(program_pid reader)
+	lab_bg_started reader shm-read -k "$KEY"
+	pid=$PROGRAM_PID
 	wait_for reader "shm-read to block printing" blocked_in_pipe_write "$pid"
 	# It attached read-only (SHM_RDONLY): the mapping is r--s.
 	grep -q '^[0-9a-f-]* r--s .*/SYSV' "/proc/$pid/maps" || fail "$(grep SYSV "/proc/$pid/maps")"
@@ -355,9 +343,8 @@ reader_stopped_by() {
 	local pid
 	lab shm-write -k "$KEY" >/dev/null
 	full_fifo reader.out
-	lab_bg reader shm-read -k "$KEY" -K
-	wait_for reader "shm-read to start" program_pid reader
-	pid=$(program_pid reader)
+	lab_bg_started reader shm-read -k "$KEY" -K
+	pid=$PROGRAM_PID
 	wait_for reader "shm-read to block printing" blocked_in_pipe_write "$pid"
 	kill -TERM "$pid"
 	wait_bg reader
@@ -399,7 +386,7 @@ reader_stopped_by() {
 	assert_equal "$(stat_value attached -k "$KEY")" 1
 	assert_equal "$(stat_value "last pid" -k "$KEY")" "$WRITER_PID"
 	assert_equal "$(stat_value "last detach time" -k "$KEY")" never
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 }
@@ -422,7 +409,7 @@ reader_stopped_by() {
 	run --separate-stderr lab shm-stat -i "$id" -r
 	assert_success
 	assert_line "marked for removal: yes"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	run ! segment_id_field "$id" shmid
@@ -498,18 +485,16 @@ reader_stopped_by() {
 # start_consumer ARGS...: shm-consumer in the background, asleep waiting
 # for a text; its pid in CONSUMER_PID.
 start_consumer() {
-	lab_bg consumer shm-consumer "$@"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	lab_bg_started consumer shm-consumer "$@"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$CONSUMER_PID"
 }
 
 # start_producer_waiting INPUT ARGS...: shm-producer in the background
 # reading INPUT, asleep waiting for the consumer; its pid in PRODUCER_PID.
 start_producer_waiting() {
-	lab_bg -i "$1" producer shm-producer "${@:2}"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	lab_bg_started -i "$1" producer shm-producer "${@:2}"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "shm-producer to wait for the consumer" blocked_in_futex "$PRODUCER_PID"
 }
 
@@ -596,14 +581,12 @@ lines_file() { seq -f 'line %g of many' "$2" >"$BATS_TEST_TMPDIR/$1"; }
 # must wait, asleep, and go on once the creator has set the segment up.
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side waits without CPU, then all goes" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/input"
-	lab_bg -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	lab_bg_started -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to wait for ready" blocked_in_nanosleep "$PRODUCER_PID"
 	assert_idle "$PRODUCER_PID"
 	assert_equal "$(segment_field "$KEY" nattch)" 2
@@ -629,9 +612,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side looks after 1, 2, 4 ... ms, then every 200 ms" {
 	require_strace
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
 	# lab_bg with strace in front: the producer's pauses in $trace.
@@ -654,13 +636,11 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the producer as the creator caught before setting up: the consumer waits, then all goes" {
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to wait for ready" blocked_in_nanosleep "$CONSUMER_PID"
 	kill -CONT "$PRODUCER_PID"
 	finish producer
@@ -671,13 +651,11 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator killed before setting up: the other side says so (ESRCH), no wait forever" {
 	local id
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
 	id=$(segment_field "$KEY" shmid)
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
+	lab_bg_started consumer shm-consumer -k "$KEY"
 	kill -KILL "$PRODUCER_PID"
 	wait_bg producer
 	wait_bg consumer
@@ -690,13 +668,11 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 
 # bats test_tags=points:1
 @test "the consumer stopped by SIGTERM before setting up: it removes the segment, the producer ends (EIDRM)" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
-	lab_bg producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	lab_bg_started producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to wait for ready" blocked_in_nanosleep "$PRODUCER_PID"
 	kill -TERM "$CONSUMER_PID"
 	kill -CONT "$CONSUMER_PID"
@@ -841,9 +817,8 @@ consumer_stopped_under_producer() {
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/input"
 	start_producer_waiting "$BATS_TEST_TMPDIR/input" -k "$KEY"
 	full_fifo consumer.out
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to block printing" blocked_in_pipe_write "$CONSUMER_PID"
 	wait_for producer "the producer to wait for the consumer" blocked_in_futex "$PRODUCER_PID"
 	kill "-$signal" "$CONSUMER_PID"
