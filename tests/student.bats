@@ -47,8 +47,8 @@ copy_whole_tree() {
 	assert_success
 	local file
 	for file in scripts/grade scripts/grade-class scripts/gradescope-zip scripts/handout \
-		docs/instructors.md docs/handout-README.md tests/faults.bats tests/fuzz .ci/run \
-		tests/grade_helper.bash tests/shims/faults.c; do
+		docs/instructors.md docs/handout-README.md tests/faults-signals.bats tests/faults_helper.bash \
+		tests/fuzz .ci/run tests/grade_helper.bash tests/shims/faults.c; do
 		[ ! -e "$OUT/$file" ] || fail "the handout holds $file"
 	done
 	# Its tests are the labs', their helper and the shims they build, nothing else.
@@ -168,7 +168,7 @@ EOF
 	others=$(cd "$tree" && for f in tests/*.bats; do
 		[ -f "labs/$(basename "$f" .bats)/Makefile" ] || echo "$f"
 	done)
-	[[ $others == *tests/faults.bats* && $others == *tests/grade.bats* && $others == *tests/zz-later.bats* ]] ||
+	[[ $others == *tests/faults-signals.bats* && $others == *tests/grade.bats* && $others == *tests/zz-later.bats* ]] ||
 		fail "the others: $others"
 	local nothing='^no test has this name$'
 	run "$tree/scripts/run-tests" -f "$nothing" 3>&-
