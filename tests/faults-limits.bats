@@ -40,9 +40,7 @@ msgmax_line() {
 	in_lab msgqueue-chat
 	set_ipc_limit msgmax 10
 	run --separate-stderr lab chat-send -k "$KEY" <<<$'short\n0123456789abcdef\nnever'
-	assert_failure 1
-	assert_output ""
-	assert_one_line "$(msgmax_line chat-send "$(queue_field "$KEY" msqid)")"
+	assert_error_only "$(msgmax_line chat-send "$(queue_field "$KEY" msqid)")"
 	assert_equal "$(queue_field "$KEY" qnum)" 1
 	# "short", its newline and a NUL.
 	assert_equal "$(queue_field "$KEY" cbytes)" 7
@@ -92,9 +90,7 @@ msgmax_line() {
 	run --separate-stderr lab chat-recv -k "$KEY"
 	assert_output $'You wrote: fits\nYou wrote: end'
 	run --separate-stderr lab chat -k "$KEY" <<<"$(repeat x 45)"
-	assert_failure 1
-	assert_output ""
-	assert_one_line_like '^chat: msgsnd queue [0-9]+ \(a message of 45 bytes can never fit: the queue holds at most 40 bytes, its msg_qbytes\): Message too long \(EMSGSIZE\)$'
+	assert_error_only_like '^chat: msgsnd queue [0-9]+ \(a message of 45 bytes can never fit: the queue holds at most 40 bytes, its msg_qbytes\): Message too long \(EMSGSIZE\)$'
 	queue_gone "$KEY"
 }
 
@@ -103,9 +99,7 @@ msgmax_line() {
 	in_lab shm-fork-check
 	set_ipc_limit shmmax 4096
 	run --separate-stderr lab shm-check -k "$KEY" -s 4097
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-check: shmget key $KEY_HEX, 4097 bytes (more than kernel.shmmax, the largest segment allowed: 4096 bytes, see /proc/sys/kernel/shmmax): Invalid argument (EINVAL)"
+	assert_error_only "shm-check: shmget key $KEY_HEX, 4097 bytes (more than kernel.shmmax, the largest segment allowed: 4096 bytes, see /proc/sys/kernel/shmmax): Invalid argument (EINVAL)"
 	no_objects
 	run --separate-stderr lab shm-check -k "$KEY" -s 4096
 	assert_success
@@ -121,9 +115,7 @@ msgmax_line() {
 	for args in shm-write "shm-write -w" shm-producer shm-consumer; do
 		# shellcheck disable=SC2086 # split the arguments on purpose
 		run --separate-stderr lab $args -k "$KEY" <<<'end'
-		assert_failure 1
-		assert_output ""
-		assert_one_line "${args%% *}: shmget key $KEY_HEX: Invalid argument (EINVAL)"
+		assert_error_only "${args%% *}: shmget key $KEY_HEX: Invalid argument (EINVAL)"
 	done
 	no_objects
 }
@@ -135,9 +127,7 @@ msgmax_line() {
 	local page
 	page=$(getconf PAGESIZE)
 	run --separate-stderr lab shm-check -k "$KEY" -s $((page + 1))
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-check: shmget key $KEY_HEX: No space left on device (ENOSPC)"
+	assert_error_only "shm-check: shmget key $KEY_HEX: No space left on device (ENOSPC)"
 	no_objects
 	run --separate-stderr lab shm-check -k "$KEY" -s "$page"
 	assert_success
@@ -152,9 +142,7 @@ msgmax_line() {
 	for args in msgqueue-chat:chat msgqueue-chat:chat-send msgqueue-chat:chat-recv msgtype-filter:typed-send; do
 		in_lab "${args%%:*}"
 		run --separate-stderr lab "${args#*:}" -k "$KEY" <<<'exit'
-		assert_failure 1
-		assert_output ""
-		assert_one_line "${args#*:}: msgget key $KEY_HEX: No space left on device (ENOSPC)"
+		assert_error_only "${args#*:}: msgget key $KEY_HEX: No space left on device (ENOSPC)"
 	done
 	queue_gone "$KEY"
 	in_lab msgtype-filter
@@ -252,18 +240,12 @@ msgmax_line() {
 	assert_failure 1
 	assert_one_line "typed-recv: msgget key $KEY_HEX: No such file or directory (ENOENT)"
 	run --separate-stderr lab queue-stat -k "$KEY" -r
-	assert_failure 1
-	assert_output ""
-	assert_one_line "queue-stat: msgget key $KEY_HEX: No such file or directory (ENOENT)"
+	assert_error_only "queue-stat: msgget key $KEY_HEX: No such file or directory (ENOENT)"
 	in_lab shm-writer-reader
 	run --separate-stderr lab shm-read -k "$KEY" -K
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-read: shmget key $KEY_HEX (no segment has this key: run shm-write first, in the same folder or with the same -k or -p): No such file or directory (ENOENT)"
+	assert_error_only "shm-read: shmget key $KEY_HEX (no segment has this key: run shm-write first, in the same folder or with the same -k or -p): No such file or directory (ENOENT)"
 	run --separate-stderr lab shm-stat -k "$KEY" -r
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-stat: shmget key $KEY_HEX: No such file or directory (ENOENT)"
+	assert_error_only "shm-stat: shmget key $KEY_HEX: No such file or directory (ENOENT)"
 	no_objects
 }
 
@@ -285,9 +267,7 @@ make_segment() {
 	id=$(segment_field "$KEY" shmid)
 	for prog in shm-producer shm-consumer; do
 		run --separate-stderr lab "$prog" -k "$KEY" <<<'end'
-		assert_failure 1
-		assert_output ""
-		assert_one_line_like "^$prog: shmget key $KEY_HEX \\(segment $id under this key has 4096 bytes, not [0-9]+: it was made by another program; remove it with: ipcrm -M $KEY_HEX\\): Invalid argument \\(EINVAL\\)$"
+		assert_error_only_like "^$prog: shmget key $KEY_HEX \\(segment $id under this key has 4096 bytes, not [0-9]+: it was made by another program; remove it with: ipcrm -M $KEY_HEX\\): Invalid argument \\(EINVAL\\)$"
 	done
 	assert_equal "$(segment_field "$KEY" nattch)" 0
 	assert_equal "$(segment_field "$KEY" size)" 4096

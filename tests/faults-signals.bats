@@ -59,10 +59,7 @@ drain_chat_queue() {
 	for sig in "${SIGNALS[@]}"; do
 		lab_bg_started -i "$BATS_TEST_TMPDIR/input" send chat-send -k "$KEY"
 		wait_for send "chat-send to wait in msgsnd on a full queue" msgsnd_waits_with "$PROGRAM_PID" qnum "$fit"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg send
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" ""
+		killed_quietly send "$sig"
 		assert_equal "$(queue_field "$KEY" cbytes)" $((fit * 502))
 		drain_chat_queue "$BATS_TEST_TMPDIR/queued"
 	done
@@ -77,11 +74,8 @@ drain_chat_queue() {
 		echo "sent before SIG$sig" >&"$IN_FD"
 		wait_for send "the line to be queued" queue_field_is "$KEY" qnum 1
 		wait_for send "chat-send to wait for the next line" blocked_in_pipe_read "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg send
+		killed_quietly send "$sig"
 		close_input
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" ""
 		echo "sent before SIG$sig" >"$BATS_TEST_TMPDIR/queued"
 		drain_chat_queue "$BATS_TEST_TMPDIR/queued"
 	done
@@ -111,10 +105,7 @@ assert_sent_is_queued() {
 	for sig in "${SIGNALS[@]}"; do
 		lab_bg_started -i "$BATS_TEST_TMPDIR/input" send typed-send -k "$KEY"
 		wait_for send "typed-send to wait in msgsnd on a full queue" msgsnd_waits_with "$PROGRAM_PID" qnum "$fit"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg send
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" ""
+		killed_quietly send "$sig"
 		assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/send.out")" "$fit"
 		assert_sent_is_queued
 	done
@@ -129,11 +120,8 @@ assert_sent_is_queued() {
 		cat "$BATS_TEST_TMPDIR/line" >&"$IN_FD"
 		wait_for send "the message to be queued" queue_field_is "$KEY" qnum 1
 		wait_for send "typed-send to wait for the next line" blocked_in_pipe_read "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg send
+		killed_quietly send "$sig"
 		close_input
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" ""
 		assert_sent_is_queued
 	done
 }
@@ -144,11 +132,8 @@ assert_sent_is_queued() {
 	lab typed-send -k "$KEY" 1:kept 3:kept-too >/dev/null
 	for sig in INT HUP; do
 		lab_bg_receiving recv typed-recv -k "$KEY"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg recv
-		assert_equal "$status" "$(signal_status "$sig")"
+		killed_quietly recv "$sig"
 		assert_equal "$(cat "$BATS_TEST_TMPDIR/recv.out")" ""
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/recv.err")" ""
 		assert_equal "$(queue_field "$KEY" qnum)" 2
 	done
 	run --separate-stderr lab typed-recv -k "$KEY" -t 0 -n -r
@@ -167,11 +152,8 @@ assert_sent_is_queued() {
 		echo "handed over before SIG$sig" >&"$IN_FD"
 		wait_for consumer "the text to be printed" grep -q "before SIG$sig" "$BATS_TEST_TMPDIR/consumer.out"
 		wait_for producer "shm-producer to wait for the next line" blocked_in_pipe_read "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg producer
+		killed_quietly producer "$sig"
 		close_input
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/producer.err")" ""
 		assert_equal "$(segment_field "$KEY" nattch)" 1
 		wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$CONSUMER_PID"
 	done
@@ -195,10 +177,7 @@ You wrote: end"
 		# it, and waits until someone takes it.
 		lab_bg_started producer shm-producer -k "$KEY"
 		wait_for producer "shm-producer to wait for 'end' to be taken" blocked_in_futex "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg producer
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/producer.err")" ""
+		killed_quietly producer "$sig"
 		assert_equal "$(segment_field "$KEY" nattch)" 0
 		run --separate-stderr lab shm-consumer -k "$KEY"
 		assert_success
@@ -260,19 +239,13 @@ You wrote: end"
 		lab typed-send -k "$KEY" 1:x >/dev/null
 		lab_bg_started stat queue-stat -k "$KEY" -r
 		wait_for stat "queue-stat to wait in write" blocked_in_pipe_write "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg stat
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/stat.err")" ""
+		killed_quietly stat "$sig"
 		queue_gone "$KEY"
 		in_lab shm-writer-reader
 		lab shm-write -k "$KEY" >/dev/null
 		lab_bg_started stat shm-stat -k "$KEY" -r
 		wait_for stat "shm-stat to wait in write" blocked_in_pipe_write "$PROGRAM_PID"
-		kill "-$sig" "$PROGRAM_PID"
-		wait_bg stat
-		assert_equal "$status" "$(signal_status "$sig")"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/stat.err")" ""
+		killed_quietly stat "$sig"
 		segment_gone "$KEY"
 	done
 }
@@ -286,9 +259,8 @@ You wrote: end"
 	echo hello >"$BATS_TEST_TMPDIR/input"
 	SHIM_STAT_AFTER_CHILD_EXIT=1 LD_PRELOAD=$SHIM lab_bg_started -i "$BATS_TEST_TMPDIR/input" chat chat -k "$KEY"
 	CHAT_PID=$PROGRAM_PID
-	wait_for chat "chat's child" has_child "$CHAT_PID"
-	child=$(pgrep -P "$CHAT_PID")
-	wait_for chat "the child to wait in msgrcv" blocked_in_msgrcv "$child"
+	wait_chat_child_in_msgrcv
+	child=$CHILD_PID
 	# The parent has read "hello" and is held before its first msgsnd.
 	wait_for chat "the parent to be held before its first message" blocked_in_waitpid "$CHAT_PID"
 	kill -KILL "$child"
@@ -306,9 +278,8 @@ You wrote: end"
 	in_lab msgqueue-chat
 	SHIM_FORK_RETURNS_AFTER_CHILD_EXIT=chat LD_PRELOAD=$SHIM lab_bg_on_fifo chat chat -k "$KEY"
 	CHAT_PID=$PROGRAM_PID
-	wait_for chat "chat's child" has_child "$CHAT_PID"
-	child=$(pgrep -P "$CHAT_PID")
-	wait_for chat "the child to wait in msgrcv" blocked_in_msgrcv "$child"
+	wait_chat_child_in_msgrcv
+	child=$CHILD_PID
 	# The parent is held in fork, before its first read of the input.
 	wait_for chat "the parent to be held in fork" blocked_in_waitpid "$CHAT_PID"
 	kill -KILL "$child"

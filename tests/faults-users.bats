@@ -20,9 +20,7 @@ teardown() { faults_teardown; }
 	in_lab msgqueue-chat
 	as nobody lab chat-send -k "$KEY" <<<'planted'
 	as daemon run --separate-stderr lab chat -k "$KEY" <<<'secret'
-	assert_failure 1
-	assert_output ""
-	assert_one_line "chat: msgget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
+	assert_error_only "chat: msgget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -Q $KEY_HEX): File exists (EEXIST)"
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	assert_equal "$(queue_field "$KEY" lrpid)" 0
 	as nobody run --separate-stderr lab chat-recv -k "$KEY"
@@ -36,9 +34,7 @@ teardown() { faults_teardown; }
 	as nobody lab shm-write -k "$KEY" planted >/dev/null
 	in_lab shm-fork-check
 	as daemon run --separate-stderr lab shm-check -k "$KEY"
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-check: shmget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -M $KEY_HEX): File exists (EEXIST)"
+	assert_error_only "shm-check: shmget key $KEY_HEX (in use, or left by a killed run? remove it with: ipcrm -M $KEY_HEX): File exists (EEXIST)"
 	assert_equal "$(segment_field "$KEY" nattch)" 0
 	in_lab shm-writer-reader
 	as nobody run --separate-stderr lab shm-read -k "$KEY"
@@ -52,9 +48,7 @@ teardown() { faults_teardown; }
 	as nobody lab_bg_started squatter chat-recv -k "$KEY" -m 0666
 	wait_for squatter "the squatter to wait in msgrcv" blocked_in_msgrcv "$PROGRAM_PID"
 	as daemon run --separate-stderr lab chat-send -k "$KEY" <<<'my secret'
-	assert_failure 1
-	assert_output ""
-	assert_one_line "chat-send: msgget key $KEY_HEX (the queue belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
+	assert_error_only "chat-send: msgget key $KEY_HEX (the queue belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
 	assert_equal "$(queue_field "$KEY" lspid)" 0
 	# The squatter, ended by its own user, never saw the secret.
 	as nobody lab chat-send -k "$KEY" <<<'end'
@@ -71,9 +65,7 @@ teardown() { faults_teardown; }
 	as nobody lab_bg_started squatter shm-consumer -k "$KEY" -m 0666
 	wait_for squatter "the squatter to wait for a text" blocked_in_futex "$PROGRAM_PID"
 	as daemon run --separate-stderr lab shm-producer -k "$KEY" <<<'my secret'
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-producer: shmget key $KEY_HEX (the segment belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
+	assert_error_only "shm-producer: shmget key $KEY_HEX (the segment belongs to uid 65534, not to you: choose a key of your own with -k KEY or IPC_LAB_KEY, or pass -o to use it anyway): Operation not permitted (EPERM)"
 	assert_equal "$(segment_field "$KEY" nattch)" 1
 	# -o: daemon hands its text over on purpose, and is warned.
 	as daemon run --separate-stderr lab shm-producer -k "$KEY" -o <<<'shared on purpose'
@@ -98,9 +90,7 @@ teardown() { faults_teardown; }
 		args=${args#*:}
 		# shellcheck disable=SC2086 # split the arguments on purpose
 		as nobody run --separate-stderr lab $args -k "$KEY" <<<'from nobody'
-		assert_failure 1
-		assert_output ""
-		assert_one_line "${args%% *}: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
+		assert_error_only "${args%% *}: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
 	done
 	assert_equal "$(queue_field "$KEY" qnum)" 1
 	assert_equal "$(queue_field "$KEY" lspid)" "$lspid"
@@ -120,14 +110,10 @@ teardown() { faults_teardown; }
 	for args in shm-write "shm-write -w" "shm-read" "shm-stat -r" shm-producer shm-consumer; do
 		# shellcheck disable=SC2086 # split the arguments on purpose
 		as nobody run --separate-stderr lab $args -k "$KEY" <<<'end'
-		assert_failure 1
-		assert_output ""
-		assert_one_line "${args%% *}: shmget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
+		assert_error_only "${args%% *}: shmget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
 	done
 	as nobody run --separate-stderr lab shm-stat -i "$id" -r
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-stat: shmctl IPC_STAT segment $id: Permission denied (EACCES)"
+	assert_error_only "shm-stat: shmctl IPC_STAT segment $id: Permission denied (EACCES)"
 	assert_equal "$(segment_field "$KEY" nattch)" 0
 	assert_equal "$(segment_field "$KEY" lpid)" "$(segment_field "$KEY" cpid)"
 	as daemon run --separate-stderr lab shm-read -k "$KEY"
@@ -142,26 +128,20 @@ teardown() { faults_teardown; }
 	in_lab msgqueue-chat
 	lab chat-send -k "$KEY" -m 0200 <<<'hello'
 	run --separate-stderr lab chat-recv -k "$KEY"
-	assert_failure 1
-	assert_output ""
-	assert_one_line "chat-recv: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
+	assert_error_only "chat-recv: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
 	assert_equal "$(queue_field "$KEY" qnum)" 2
 	in_ns ipcrm -Q "$KEY_HEX"
 	# shm-write -w -m 0400: it cannot attach what it made; -w removes it.
 	in_lab shm-writer-reader
 	run --separate-stderr lab shm-write -k "$KEY" -w -m 0400 </dev/null
-	assert_failure 1
-	assert_output ""
-	assert_one_line_like '^shm-write: shmat segment [0-9]+: Permission denied \(EACCES\)$'
+	assert_error_only_like '^shm-write: shmat segment [0-9]+: Permission denied \(EACCES\)$'
 	segment_gone "$KEY"
 	# typed-send -m 0200 sends; its own typed-recv may not read: the
 	# message stays.
 	in_lab msgtype-filter
 	lab typed-send -k "$KEY" -m 0200 2:unread >/dev/null
 	run --separate-stderr lab typed-recv -k "$KEY" -r
-	assert_failure 1
-	assert_output ""
-	assert_one_line "typed-recv: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
+	assert_error_only "typed-recv: msgget key $KEY_HEX (owned by another user, or its mode does not let you in): Permission denied (EACCES)"
 	assert_equal "$(queue_field "$KEY" qnum)" 1
 	in_ns ipcrm -Q "$KEY_HEX"
 }
@@ -172,26 +152,18 @@ teardown() { faults_teardown; }
 	local RUN_AS=("${RUN_AS[@]}" prlimit --nproc=1 --)
 	in_lab msgqueue-chat
 	run --separate-stderr lab chat -k "$KEY" <<<'hello'
-	assert_failure 1
-	assert_output ""
-	assert_one_line "chat: fork: Resource temporarily unavailable (EAGAIN)"
+	assert_error_only "chat: fork: Resource temporarily unavailable (EAGAIN)"
 	in_lab shm-fork-check
 	run --separate-stderr lab shm-check -k "$KEY"
-	assert_failure 1
-	assert_output ""
-	assert_one_line "shm-check: fork: Resource temporarily unavailable (EAGAIN)"
+	assert_error_only "shm-check: fork: Resource temporarily unavailable (EAGAIN)"
 	no_objects
 	in_lab mmap-file
 	student_dir "$BATS_TEST_TMPDIR/files"  # mmap-fork opens its file for writing
 	printf 'a text of more than sixteen bytes\n' >"$BATS_TEST_TMPDIR/files/test.txt"
 	run --separate-stderr lab mmap-fork "$BATS_TEST_TMPDIR/files/test.txt"
-	assert_failure 1
-	assert_output ""
-	assert_one_line "mmap-fork: fork: Resource temporarily unavailable (EAGAIN)"
+	assert_error_only "mmap-fork: fork: Resource temporarily unavailable (EAGAIN)"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/files/test.txt")" "a text of more than sixteen bytes"
 	in_lab mmap-anon
 	run --separate-stderr lab anon-share
-	assert_failure 1
-	assert_output ""
-	assert_one_line "anon-share: fork: Resource temporarily unavailable (EAGAIN)"
+	assert_error_only "anon-share: fork: Resource temporarily unavailable (EAGAIN)"
 }

@@ -80,6 +80,20 @@ assert_one_line_like() {
 		fail "$(printf 'stderr:\n  expected one line like: %s\n  got: %s' "$1" "$stderr")"
 }
 
+# assert_error_only LINE, assert_error_only_like REGEX: the last `run
+# --separate-stderr` failed with status 1, printed nothing on stdout, and
+# its stderr is that one line.
+assert_error_only() {
+	assert_failure 1
+	assert_output ""
+	assert_one_line "$1"
+}
+assert_error_only_like() {
+	assert_failure 1
+	assert_output ""
+	assert_one_line_like "$1"
+}
+
 # file_one_line FILE LINE: FILE holds exactly one line, LINE.
 file_one_line() {
 	local got
@@ -176,6 +190,15 @@ close_hold() {
 # signal_status SIG: the shell's status for a program killed by SIG.
 signal_status() { echo $((128 + $(kill -l "$1"))); }
 
+# killed_quietly NAME SIG: SIG to the background program NAME (its pid in
+# $PROGRAM_PID), which dies of it (status 128 + SIG), saying nothing.
+killed_quietly() {
+	kill "-$2" "$PROGRAM_PID"
+	wait_bg "$1"
+	assert_equal "$status" "$(signal_status "$2")"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/$1.err")" ""
+}
+
 # has_child PID: PID has a child process.
 has_child() { pgrep -P "$1" >/dev/null; }
 
@@ -203,11 +226,17 @@ ended_or() { ! kill -0 "${BG[$1]}" 2>/dev/null || "${@:2}"; }
 start_chat_blocked_in_msgsnd() {
 	lab_bg_on_fifo chat chat -k "$KEY"
 	CHAT_PID=$PROGRAM_PID
-	wait_for chat "chat's child" has_child "$CHAT_PID"
-	CHILD_PID=$(pgrep -P "$CHAT_PID")
-	wait_for chat "the child to wait in msgrcv" blocked_in_msgrcv "$CHILD_PID"
+	wait_chat_child_in_msgrcv
 	kill -STOP "$CHILD_PID"
 	wait_for chat "the child to stop" is_stopped "$CHILD_PID"
 	cat "$1" >&"$IN_FD"
 	wait_for chat "the parent to wait in msgsnd on a full queue" blocked_in_msgsnd "$CHAT_PID"
+}
+
+# wait_chat_child_in_msgrcv: chat (started as "chat", its pid in $CHAT_PID)
+# has its child, which waits in msgrcv; the child's pid in $CHILD_PID.
+wait_chat_child_in_msgrcv() {
+	wait_for chat "chat's child" has_child "$CHAT_PID"
+	CHILD_PID=$(pgrep -P "$CHAT_PID")
+	wait_for chat "the child to wait in msgrcv" blocked_in_msgrcv "$CHILD_PID"
 }

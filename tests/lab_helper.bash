@@ -420,6 +420,15 @@ build_shim() {
 
 # ---- assertions ----
 
+# assert_help PROG START: PROG -h prints its usage on stdout, the first line
+# beginning with START, and exits 0 with nothing on stderr.
+assert_help() {
+	run --separate-stderr lab "$1" -h
+	assert_success
+	[[ ${lines[0]:-} == "$2"* ]] || fail "$1 -h: the first line does not begin with '$2': $output"
+	assert_equal "$stderr" ""
+}
+
 # assert_bad_usage PROG ARGS...: exit 2, nothing on stdout, usage on stderr.
 assert_bad_usage() {
 	run --separate-stderr lab "$@" </dev/null
@@ -428,6 +437,9 @@ assert_bad_usage() {
 	[[ $stderr == *"usage: $1 "* ]] || fail "$*: no usage on stderr: $stderr"
 }
 
+
+# assert_output_lines LINE...: $output holds exactly these lines.
+assert_output_lines() { assert_output "$(printf '%s\n' "$@")"; }
 
 # assert_file_lines FILE LINE...: FILE holds exactly these lines.
 assert_file_lines() {
@@ -544,6 +556,19 @@ require_strace() {
 	if ! command -v strace >/dev/null || ! strace -qq -o /dev/null true 2>/dev/null; then
 		skip "needs strace, allowed to trace here"
 	fi
+}
+
+# in_mount_ns SCRIPT ARGS...: bash -c SCRIPT in a private mount namespace,
+# where it may mount a tmpfs that nobody else sees and that goes away with
+# it (as root: unshare -m; otherwise, where allowed, with a user namespace).
+# The lab program is given in ARGS as "${RUN_AS[@]}" "$LAB_DIR/PROG", so it
+# runs as lab runs it; the whole runs under timeout.
+in_mount_ns() {
+	local how=(-m)
+	[ "$(id -u)" = 0 ] || how=(-r -m)
+	unshare "${how[@]}" true 2>/dev/null ||
+		skip "needs a private mount namespace (unshare ${how[*]}) to mount a small tmpfs"
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
 }
 
 # traced SYSCALLS PROG ARGS...: run PROG under strace -f; the trace, one line

@@ -40,6 +40,14 @@ assert_error_line() {
 	[[ ${BASH_REMATCH[1]} == *"$name"* ]] || fail "the error does not name $name: $stderr"
 }
 
+# assert_failed_on PROG NAME [ENAME]: the last run exited 1, printed nothing
+# on stdout, and its one error line names NAME (assert_error_line).
+assert_failed_on() {
+	assert_failure 1
+	assert_output ""
+	assert_error_line "$@"
+}
+
 # to_full_disk PROG ARGS...: lab, with stdout on /dev/full (every write: ENOSPC).
 to_full_disk() { lab "$@" >/dev/full; }
 
@@ -172,9 +180,7 @@ fork_runs() {
 # bats test_tags=points:1
 @test "mmap-fork: a missing file is ENOENT, and is not created" {
 	run --separate-stderr lab mmap-fork
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork test.txt ENOENT
+	assert_failed_on mmap-fork test.txt ENOENT
 	[ ! -e test.txt ] || fail "test.txt was created"
 }
 
@@ -182,9 +188,7 @@ fork_runs() {
 @test "mmap-fork: an empty file is a clear error (there is nothing to map), and stays empty" {
 	: >test.txt
 	run --separate-stderr lab mmap-fork
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork test.txt
+	assert_failed_on mmap-fork test.txt
 	assert_equal "$(file_size test.txt)" 0
 }
 
@@ -202,13 +206,9 @@ fork_runs() {
 	mkdir dir
 	mkfifo fifo
 	run --separate-stderr lab mmap-fork dir
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork dir
+	assert_failed_on mmap-fork dir
 	run --separate-stderr lab mmap-fork fifo
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork fifo
+	assert_failed_on mmap-fork fifo
 }
 
 # bats test_tags=points:1
@@ -217,9 +217,7 @@ fork_runs() {
 	mkdir ro
 	printf 'a line of text that is long enough\n' >ro/test.txt
 	run --separate-stderr read_only ro mmap-fork ro/test.txt
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork ro/test.txt EROFS
+	assert_failed_on mmap-fork ro/test.txt EROFS
 	assert_file_bytes ro/test.txt 'a line of text that is long enough\n'
 }
 
@@ -369,12 +367,10 @@ left: sparse 1"
 	mkdir ro
 	printf 'old text\n' >ro/old.txt
 	run --separate-stderr read_only ro mmap-write ro/new.txt text
-	assert_failure 1
-	assert_error_line mmap-write ro/new.txt EROFS
+	assert_failed_on mmap-write ro/new.txt EROFS
 	[ ! -e ro/new.txt ] || fail "ro/new.txt was created"
 	run --separate-stderr read_only ro mmap-write ro/old.txt text
-	assert_failure 1
-	assert_error_line mmap-write ro/old.txt EROFS
+	assert_failed_on mmap-write ro/old.txt EROFS
 	assert_file_bytes ro/old.txt 'old text\n'
 	run --separate-stderr read_only ro mmap-read ro/old.txt
 	assert_success
@@ -386,16 +382,14 @@ left: sparse 1"
 	require_mount_namespace
 	mkdir small
 	run --separate-stderr on_full_tmpfs small mmap-write small/new.txt 'some text'
-	assert_failure 1
-	assert_error_line mmap-write small/new.txt ENOSPC
+	assert_failed_on mmap-write small/new.txt ENOSPC
 	# The new file was created before the disk said no: it stays, empty.
 	assert_output "$FULL_FILL
 left: keep 1
 left: new.txt 0
 left: sparse 1"
 	run --separate-stderr on_full_tmpfs small mmap-write small/sparse 'some text'
-	assert_failure 1
-	assert_error_line mmap-write small/sparse ENOSPC
+	assert_failed_on mmap-write small/sparse ENOSPC
 	assert_line "left: sparse 1"
 	# keep's first block exists: 10 bytes fit in it without a new one.
 	run --separate-stderr on_full_tmpfs small mmap-write small/keep 'some text'
@@ -409,11 +403,9 @@ left: sparse 1"
 	mkdir dir
 	mkfifo fifo
 	run --separate-stderr lab mmap-write dir text
-	assert_failure 1
-	assert_error_line mmap-write dir EISDIR
+	assert_failed_on mmap-write dir EISDIR
 	run --separate-stderr lab mmap-write fifo text
-	assert_failure 1
-	assert_error_line mmap-write fifo
+	assert_failed_on mmap-write fifo
 }
 
 # bats test_tags=points:1
@@ -422,21 +414,14 @@ left: sparse 1"
 	mkfifo fifo
 	: >empty
 	run --separate-stderr lab mmap-read missing
-	assert_failure 1
-	assert_error_line mmap-read missing ENOENT
+	assert_failed_on mmap-read missing ENOENT
 	run --separate-stderr lab mmap-read empty
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read empty
+	assert_failed_on mmap-read empty
 	run --separate-stderr lab mmap-read dir
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read dir
+	assert_failed_on mmap-read dir
 	# A FIFO with no writer would block a plain open(O_RDONLY) for ever.
 	run --separate-stderr lab mmap-read fifo
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read fifo
+	assert_failed_on mmap-read fifo
 }
 
 # truncated_under FILE PROG ARGS...: PROG in the background with its test
@@ -584,9 +569,7 @@ unlinked_in() {
 # bats test_tags=points:1
 @test "mmap-pitfalls: a TMPDIR that does not exist is a clear error, exit 1" {
 	TMPDIR=$WORK/missing run --separate-stderr lab mmap-pitfalls
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-pitfalls "$WORK/missing" ENOENT
+	assert_failed_on mmap-pitfalls "$WORK/missing" ENOENT
 }
 
 # ---------------------------------------------------------------- usage
@@ -595,10 +578,7 @@ unlinked_in() {
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in mmap-fork mmap-write mmap-read mmap-pitfalls; do
-		run --separate-stderr lab "$prog" -h
-		assert_success
-		assert_line -n 0 --partial "usage: $prog"
-		assert_equal "$stderr" ""
+		assert_help "$prog" "usage: $prog"
 	done
 }
 

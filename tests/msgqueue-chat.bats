@@ -14,6 +14,17 @@ teardown() {
 
 # ---------------------------------------------------------------- chat
 
+# chat_prints INPUT MESSAGE...: chat, given INPUT, prints "new message: M"
+# for each MESSAGE, then "chat ended", and nothing more; exit 0.
+chat_prints() {
+	local input=$1 message expected=()
+	shift
+	for message in "$@"; do expected+=("new message: $message"); done
+	run --separate-stderr lab chat -k "$KEY" <<<"$input"
+	assert_success
+	assert_output_lines "${expected[@]}" "chat ended"
+}
+
 # bats test_tags=points:1
 @test "chat: the contract's example prints three lines and removes its queue" {
 	run --separate-stderr lab chat -k "$KEY" <<<$'hi\nexit'
@@ -53,28 +64,14 @@ teardown() {
 
 # bats test_tags=points:1
 @test "chat: a line longer than 256 bytes arrives whole, in 256-byte messages" {
-	local long
-	long="$(repeat a 256)$(repeat b 256)$(repeat c 100)"
-	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nexit'
-	assert_success
-	assert_line -n 0 "new message: $(repeat a 256)"
-	assert_line -n 1 "new message: $(repeat b 256)"
-	assert_line -n 2 "new message: $(repeat c 100)"
-	assert_line -n 3 "new message: exit"
-	assert_line -n 4 "chat ended"
+	chat_prints "$(repeat a 256)$(repeat b 256)$(repeat c 100)"$'\nexit' \
+		"$(repeat a 256)" "$(repeat b 256)" "$(repeat c 100)" exit
 }
 
 # bats test_tags=points:1
 @test "chat: 'exit' inside a long line does not end the chat where the line is cut" {
-	local long
-	long="$(repeat a 256)exit and more"
-	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nlast\nexit'
-	assert_success
-	assert_line -n 0 "new message: $(repeat a 255)"
-	assert_line -n 1 "new message: aexit and more"
-	assert_line -n 2 "new message: last"
-	assert_line -n 3 "new message: exit"
-	assert_line -n 4 "chat ended"
+	chat_prints "$(repeat a 256)exit and more"$'\nlast\nexit' \
+		"$(repeat a 255)" "aexit and more" last exit
 }
 
 # bats test_tags=points:1

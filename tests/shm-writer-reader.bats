@@ -579,11 +579,19 @@ lines_file() { seq -f 'line %g of many' "$2" >"$BATS_TEST_TMPDIR/$1"; }
 
 # The creator stopped between shmget and publishing "ready": the other one
 # must wait, asleep, and go on once the creator has set the segment up.
+# start_caught_in_sem_init [-i FILE] NAME PROG ARGS...: lab_bg_started, with
+# the shim stopping PROG in its first sem_init (its segment made, not yet
+# set up); returns once it has stopped, its pid in $PROGRAM_PID.
+start_caught_in_sem_init() {
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started "$@"
+	while [ "${1:0:1}" = - ]; do shift 2; done
+	wait_for "$1" "$2 to stop in sem_init" is_stopped "$PROGRAM_PID"
+}
+
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side waits without CPU, then all goes" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
 	CONSUMER_PID=$PROGRAM_PID
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/input"
 	lab_bg_started -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
 	PRODUCER_PID=$PROGRAM_PID
@@ -612,9 +620,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side looks after 1, 2, 4 ... ms, then every 200 ms" {
 	require_strace
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
 	CONSUMER_PID=$PROGRAM_PID
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
 	# lab_bg with strace in front: the producer's pauses in $trace.
 	local trace=$BATS_TEST_TMPDIR/trace
@@ -636,9 +643,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the producer as the creator caught before setting up: the consumer waits, then all goes" {
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
+	start_caught_in_sem_init -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
 	PRODUCER_PID=$PROGRAM_PID
-	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
 	lab_bg_started consumer shm-consumer -k "$KEY"
 	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to wait for ready" blocked_in_nanosleep "$CONSUMER_PID"
@@ -651,9 +657,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator killed before setting up: the other side says so (ESRCH), no wait forever" {
 	local id
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started producer shm-producer -k "$KEY"
+	start_caught_in_sem_init producer shm-producer -k "$KEY"
 	PRODUCER_PID=$PROGRAM_PID
-	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
 	id=$(segment_field "$KEY" shmid)
 	lab_bg_started consumer shm-consumer -k "$KEY"
 	kill -KILL "$PRODUCER_PID"
@@ -668,9 +673,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 
 # bats test_tags=points:1
 @test "the consumer stopped by SIGTERM before setting up: it removes the segment, the producer ends (EIDRM)" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started consumer shm-consumer -k "$KEY"
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
 	CONSUMER_PID=$PROGRAM_PID
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
 	lab_bg_started producer shm-producer -k "$KEY"
 	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to wait for ready" blocked_in_nanosleep "$PRODUCER_PID"
@@ -929,10 +933,7 @@ consumer_stopped_under_producer() {
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in shm-write shm-read shm-stat shm-producer shm-consumer; do
-		run --separate-stderr lab "$prog" -h
-		assert_success
-		assert_line -n 0 --partial "usage: $prog ["
-		assert_equal "$stderr" ""
+		assert_help "$prog" "usage: $prog ["
 	done
 }
 
