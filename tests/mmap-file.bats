@@ -367,10 +367,12 @@ left: sparse 1"
 	mkdir ro
 	printf 'old text\n' >ro/old.txt
 	run --separate-stderr read_only ro mmap-write ro/new.txt text
-	assert_failed_on mmap-write ro/new.txt EROFS
+	assert_failure 1
+	assert_error_line mmap-write ro/new.txt EROFS
 	[ ! -e ro/new.txt ] || fail "ro/new.txt was created"
 	run --separate-stderr read_only ro mmap-write ro/old.txt text
-	assert_failed_on mmap-write ro/old.txt EROFS
+	assert_failure 1
+	assert_error_line mmap-write ro/old.txt EROFS
 	assert_file_bytes ro/old.txt 'old text\n'
 	run --separate-stderr read_only ro mmap-read ro/old.txt
 	assert_success
@@ -382,14 +384,16 @@ left: sparse 1"
 	require_mount_namespace
 	mkdir small
 	run --separate-stderr on_full_tmpfs small mmap-write small/new.txt 'some text'
-	assert_failed_on mmap-write small/new.txt ENOSPC
+	assert_failure 1
+	assert_error_line mmap-write small/new.txt ENOSPC
 	# The new file was created before the disk said no: it stays, empty.
 	assert_output "$FULL_FILL
 left: keep 1
 left: new.txt 0
 left: sparse 1"
 	run --separate-stderr on_full_tmpfs small mmap-write small/sparse 'some text'
-	assert_failed_on mmap-write small/sparse ENOSPC
+	assert_failure 1
+	assert_error_line mmap-write small/sparse ENOSPC
 	assert_line "left: sparse 1"
 	# keep's first block exists: 10 bytes fit in it without a new one.
 	run --separate-stderr on_full_tmpfs small mmap-write small/keep 'some text'
@@ -403,9 +407,11 @@ left: sparse 1"
 	mkdir dir
 	mkfifo fifo
 	run --separate-stderr lab mmap-write dir text
-	assert_failed_on mmap-write dir EISDIR
+	assert_failure 1
+	assert_error_line mmap-write dir EISDIR
 	run --separate-stderr lab mmap-write fifo text
-	assert_failed_on mmap-write fifo
+	assert_failure 1
+	assert_error_line mmap-write fifo
 }
 
 # bats test_tags=points:1
@@ -414,7 +420,8 @@ left: sparse 1"
 	mkfifo fifo
 	: >empty
 	run --separate-stderr lab mmap-read missing
-	assert_failed_on mmap-read missing ENOENT
+	assert_failure 1
+	assert_error_line mmap-read missing ENOENT
 	run --separate-stderr lab mmap-read empty
 	assert_failed_on mmap-read empty
 	run --separate-stderr lab mmap-read dir
