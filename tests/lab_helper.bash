@@ -9,12 +9,17 @@
 #     `lab_tty PROG ARGS...` does the same on a pseudo-terminal;
 #   - `lab_bg [-i FILE] NAME PROG ARGS...`: the same in the background, stdout and
 #     stderr in $BATS_TEST_TMPDIR/NAME.out and NAME.err, pid in ${BG[NAME]};
+#     `lab_bg_started` and `lab_bg_on_fifo` (stdin a FIFO the test writes
+#     to) also wait until the program runs, its pid in $PROGRAM_PID;
+#   - `build_shim NAME`: tests/shims/NAME.c built as a library to preload;
 #   - a check at teardown that nothing is left running and no IPC object is
 #     left behind: a leak fails the test.
 # No test orders processes with a fixed sleep: `wait_until` polls a condition
 # with a deadline, `wait_for NAME` does the same but fails at once if the
 # background program NAME has ended, and `wait_bg` waits for it to end.
 # A failing assertion prints at most the first and last lines of long output.
+# The grader's tests load grade_helper.bash too; the fault tests,
+# faults_helper.bash.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # KEY_HEX, status...: set here, read by the tests
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
