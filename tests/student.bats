@@ -53,7 +53,7 @@ copy_whole_tree() {
 	done
 	# Its tests are the labs', their helper and the shims they build, nothing else.
 	assert_equal "$(cd "$OUT" && find tests -type f | sort)" \
-		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/next.h; lab_test_files "$TOP"; lab_test_shims "$TOP") | sort)"
+		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/shim.h; lab_test_files "$TOP"; lab_test_shims "$TOP") | sort)"
 	# What make test and make demo need is there.
 	for file in scripts/run-tests scripts/bootstrap scripts/demo Makefile common/lab.mk; do
 		[ -f "$OUT/$file" ] || fail "the handout lacks $file"

@@ -28,14 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "next.h"
-
-static pid_t first_pid;
-
-__attribute__((constructor)) static void remember_first_pid(void)
-{
-    first_pid = getpid();
-}
+#include "shim.h"
 
 void *shmat(int shmid, const void *addr, int flags)
 {

@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "next.h"
+#include "shim.h"
 
 int sem_init(sem_t *sem, int pshared, unsigned value)
 {

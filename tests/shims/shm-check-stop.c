@@ -10,15 +10,9 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#include "next.h"
+#include "shim.h"
 
-static pid_t parent_pid;       /* shm-check's first process */
-static unsigned char *body;    /* the parent's view of the body */
-
-__attribute__((constructor)) static void remember_parent(void)
-{
-    parent_pid = getpid();
-}
+static unsigned char *body;    /* the parent's (first_pid's) view of the body */
 
 void *shmat(int shmid, const void *addr, int flags)
 {
@@ -26,7 +20,7 @@ void *shmat(int shmid, const void *addr, int flags)
     NEXT(real_shmat, "shmat");
     void *shm = real_shmat(shmid, addr, flags);
 
-    if (shm != (void *)-1 && getpid() == parent_pid) {
+    if (shm != (void *)-1 && getpid() == first_pid) {
         body = (unsigned char *)shm + sizeof(long);
         if (getenv("SHIM_STOP") != NULL)
             raise(SIGSTOP);
@@ -42,7 +36,7 @@ int close(int fd)
     NEXT(real_close, "close");
     const char *spoil = getenv("SHIM_SPOIL");
 
-    if (spoil != NULL && body != NULL && getpid() == parent_pid) {
+    if (spoil != NULL && body != NULL && getpid() == first_pid) {
         memset(body, 0, (size_t)atol(spoil));
         body = NULL;
     }
