@@ -8,6 +8,7 @@
 
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
+load grade_helper
 
 ANON_QUICK="^anon-share: the child prints the parent's 'hello, world'\$"
 
@@ -39,6 +40,13 @@ add_test() {
 		>>"$GRADE_TOP/tests/mmap-anon.bats"
 }
 
+# assert_anon_scored_zero STATUS: grade_alone's report ends with grade's
+# STATUS, and gives mmap-anon no point.
+assert_anon_scored_zero() {
+	assert_line "status $1"
+	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+}
+
 # assert_clean: nothing left running, and grade's work tree gone.
 assert_clean() {
 	refute_line --partial "LEFT: "
@@ -49,8 +57,7 @@ assert_clean() {
 # bats test_tags=points:1
 @test "grade-attacks: an empty submission scores 0, each lab 'not submitted', never the reference" {
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	assert_line --partial "not submitted: none of mmap-anon's files (anon-share.c) is in the submission"
 	assert_line "mmap-anon: files: anon-share.c from the handout"
 	assert_clean
@@ -61,8 +68,7 @@ assert_clean() {
 	mkdir -p "$SUB/labs/mmap-anon"
 	cp "$TOP/labs/mmap-anon/anon-share.c" "$SUB/labs/mmap-anon/anon_share.c"
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	[[ $stderr == *"mmap-anon: not submitted (scores 0)"* ]] || fail "grade did not say so: $stderr"
 }
 
@@ -83,8 +89,7 @@ assert_clean() {
 	cp "$TOP/labs/mmap-anon/anon-share.c" "$SUB/labs/mmap-anon/"
 	cp "$TOP/labs/mmap-anon/anon-share.c" "$SUB/old/"
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 2"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 2
 	[[ $stderr == *"two files for mmap-anon/anon-share.c: labs/mmap-anon/anon-share.c and old/anon-share.c; submit one"* ]] ||
 		fail "the refusal does not name both: $stderr"
 	rm -r "$SUB/old"
@@ -98,8 +103,7 @@ assert_clean() {
 @test "grade-attacks: a program that fails but writes 'ok' lines from a daemon gets nothing, and the daemon dies" {
 	attack forge-verdict
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	refute_line --partial "forged"
 	assert_clean
 }
@@ -123,8 +127,7 @@ assert_clean() {
 	mkdir -p "$SUB/labs/mmap-anon"
 	printf '#include "%s/labs/mmap-anon/anon-share.c"\n' "$TOP" >"$SUB/labs/mmap-anon/anon-share.c"
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	assert_line --partial "mmap-anon does not compile"
 	printf 'int main(void) { return 0; }\n__asm__(".incbin \\"/etc/shadow\\"");\n' \
 		>"$SUB/labs/mmap-anon/anon-share.c"
@@ -204,8 +207,7 @@ assert_clean() {
 @test "grade-attacks: a program that ignores SIGTERM is killed at its own time limit, not the lab's" {
 	attack hog HOG=sigterm
 	LAB_TIMEOUT=2 run --separate-stderr grade_alone --lab-timeout 200 --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	refute_line --partial "ran past 200 s"
 	assert_clean
 }
@@ -214,8 +216,7 @@ assert_clean() {
 @test "grade-attacks: 4 GiB of memory, 800 MB in /var/tmp: limited, nothing left on the machine" {
 	attack hog HOG=memory
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	attack hog HOG=disk
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
 	assert_line "status 1"
@@ -227,8 +228,7 @@ assert_clean() {
 @test "grade-attacks: a stdout flood fails the test; grade's report stays small" {
 	attack hog HOG=flood
 	run --separate-stderr grade_alone --submission "$SUB" mmap-anon
-	assert_line "status 1"
-	assert_line "mmap-anon: 0/$(max_points mmap-anon)"
+	assert_anon_scored_zero 1
 	((${#output} < 100000)) || fail "a report of ${#output} bytes"
 	assert_clean
 }

@@ -38,6 +38,18 @@ print(f"output={r.get('output', '(none)')!r}")
 EOF
 }
 
+# graded_unsafe_with_output TEXT: run_autograder with a grade that finds no
+# sandbox (exit 3), then under --unsafe writes results whose output is
+# TEXT; it must succeed, and results_fields is run on what it left.
+graded_unsafe_with_output() {
+	fake_autograder "if [[ \" \$* \" = *' --unsafe '* ]]; then
+	echo '{\"score\": 0, \"execution_time\": 1, \"tests\": [], \"output\": \"$1\"}' >\"\$out\"; exit 1
+fi; exit 3"
+	run "$AUTOGRADER/run_autograder"
+	assert_success
+	run results_fields
+}
+
 RESULTS='{"score": 3, "execution_time": 7, "tests": [{"name": "mmap-anon: t", "score": 3, "max_score": 4, "status": "failed", "output": "why"}]}'
 
 @test "run_autograder: grade finds no sandbox (exit 3): graded again with --unsafe, and results.json says so" {
@@ -58,20 +70,10 @@ output='Graded without the sandbox: bubblewrap cannot run in this container (no 
 }
 
 @test "run_autograder: grade's own word on the sandbox is kept, and any other output follows the note" {
-	fake_autograder "if [[ \" \$* \" = *' --unsafe '* ]]; then
-	echo '{\"score\": 0, \"execution_time\": 1, \"tests\": [], \"output\": \"Ran without the SANDBOX.\"}' >\"\$out\"; exit 1
-fi; exit 3"
-	run "$AUTOGRADER/run_autograder"
-	assert_success
-	run results_fields
+	graded_unsafe_with_output 'Ran without the SANDBOX.'
 	assert_line "output='Ran without the SANDBOX.'"
 
-	fake_autograder "if [[ \" \$* \" = *' --unsafe '* ]]; then
-	echo '{\"score\": 0, \"execution_time\": 1, \"tests\": [], \"output\": \"mmap-anon: not submitted\"}' >\"\$out\"; exit 1
-fi; exit 3"
-	run "$AUTOGRADER/run_autograder"
-	assert_success
-	run results_fields
+	graded_unsafe_with_output 'mmap-anon: not submitted'
 	assert_line "output='Graded without the sandbox: bubblewrap cannot run in this container (no user namespaces), so the programs ran with grade --unsafe.\n\nmmap-anon: not submitted'"
 }
 

@@ -8,6 +8,7 @@
 
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
+load grade_helper
 
 setup() { grade_setup; }
 

@@ -232,9 +232,8 @@ EOF
 start_bench_at() {
 	local stage=$1
 	shift
-	lab_bg bench ipc-bench -q -r 1000 -s 64 -k "$KEY" "$@"
-	wait_for bench "ipc-bench to start" program_pid bench
-	BENCH_PID=$(program_pid bench)
+	lab_bg_started bench ipc-bench -q -r 1000 -s 64 -k "$KEY" "$@"
+	BENCH_PID=$PROGRAM_PID
 	wait_for bench "the $stage stage" grep -q "\] $stage\$" "$BATS_TEST_TMPDIR/bench.err"
 	wait_for bench "the child of the $stage stage" pgrep -P "$BENCH_PID"
 	CHILD_PID=$(pgrep -P "$BENCH_PID")

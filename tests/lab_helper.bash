@@ -9,12 +9,17 @@
 #     `lab_tty PROG ARGS...` does the same on a pseudo-terminal;
 #   - `lab_bg [-i FILE] NAME PROG ARGS...`: the same in the background, stdout and
 #     stderr in $BATS_TEST_TMPDIR/NAME.out and NAME.err, pid in ${BG[NAME]};
+#     `lab_bg_started` and `lab_bg_on_fifo` (stdin a FIFO the test writes
+#     to) also wait until the program runs, its pid in $PROGRAM_PID;
+#   - `build_shim NAME`: tests/shims/NAME.c built as a library to preload;
 #   - a check at teardown that nothing is left running and no IPC object is
 #     left behind: a leak fails the test.
 # No test orders processes with a fixed sleep: `wait_until` polls a condition
 # with a deadline, `wait_for NAME` does the same but fails at once if the
 # background program NAME has ended, and `wait_bg` waits for it to end.
 # A failing assertion prints at most the first and last lines of long output.
+# The grader's tests load grade_helper.bash too; the fault tests,
+# faults_helper.bash.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # KEY_HEX, status...: set here, read by the tests
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
@@ -240,6 +245,33 @@ lab_bg_started() {
 	PROGRAM_PID=$(program_pid "$1")
 }
 
+# lab_bg_on_fifo NAME PROG ARGS...: lab_bg_started, the program's stdin a
+# FIFO ($BATS_TEST_TMPDIR/NAME.in) whose writing end the test holds on
+# IN_FD: what it writes there is the program's input, and close_input is
+# its end.  (A test that uses it closes IN_FD in its teardown.)
+lab_bg_on_fifo() {
+	rm -f "$BATS_TEST_TMPDIR/$1.in"
+	mkfifo "$BATS_TEST_TMPDIR/$1.in"
+	lab_bg -i "$BATS_TEST_TMPDIR/$1.in" "$@"
+	# The background shell opens the FIFO for reading: this open meets it.
+	exec {IN_FD}>"$BATS_TEST_TMPDIR/$1.in"
+	wait_for "$1" "$2 to start" program_started "$1"
+	PROGRAM_PID=$(program_pid "$1")
+}
+close_input() {
+	exec {IN_FD}>&-
+	IN_FD=
+}
+
+# full_fifo NAME: $BATS_TEST_TMPDIR/NAME becomes a FIFO whose buffer is
+# full, held open on FULL_FD: a program printing into it blocks in write.
+# (A test that uses it closes FULL_FD in its teardown.)
+full_fifo() {
+	mkfifo "$BATS_TEST_TMPDIR/$1"
+	exec {FULL_FD}<>"$BATS_TEST_TMPDIR/$1"
+	dd if=/dev/zero of="$BATS_TEST_TMPDIR/$1" bs=4096 count=1024 oflag=nonblock 2>/dev/null || true
+}
+
 # program_started NAME: the background program NAME runs (quietly).
 program_started() { program_pid "$1" >/dev/null; }
 
@@ -381,7 +413,26 @@ repeat() {
 	printf '%s' "${text:0:$2}"
 }
 
+# build_shim NAME [DIR]: tests/shims/NAME.c built into DIR/NAME.so (default
+# $BATS_FILE_TMPDIR: call it from setup_file), a library a test preloads
+# (LD_PRELOAD=$SHIM) to stop or steer a lab program at a given moment; its
+# path in $SHIM, exported.  make check builds the shims with -Werror.
+build_shim() {
+	SHIM=${2:-$BATS_FILE_TMPDIR}/$1.so
+	export SHIM
+	cc -shared -fPIC -o "$SHIM" "$TOP/tests/shims/$1.c" -ldl
+}
+
 # ---- assertions ----
+
+# assert_help PROG START: PROG -h prints its usage on stdout, the first line
+# beginning with START, and exits 0 with nothing on stderr.
+assert_help() {
+	run --separate-stderr lab "$1" -h
+	assert_success
+	[[ ${lines[0]:-} == "$2"* ]] || fail "$1 -h: the first line does not begin with '$2': $output"
+	assert_equal "$stderr" ""
+}
 
 # assert_bad_usage PROG ARGS...: exit 2, nothing on stdout, usage on stderr.
 assert_bad_usage() {
@@ -391,6 +442,9 @@ assert_bad_usage() {
 	[[ $stderr == *"usage: $1 "* ]] || fail "$*: no usage on stderr: $stderr"
 }
 
+
+# assert_output_lines LINE...: $output holds exactly these lines.
+assert_output_lines() { assert_output "$(printf '%s\n' "$@")"; }
 
 # assert_file_lines FILE LINE...: FILE holds exactly these lines.
 assert_file_lines() {
@@ -435,9 +489,6 @@ shm_table_field() {
 	sysvipc shm | awk -v by="$1" -v v="$2" -v c="$column" \
 		'$by == v { print $c; found = 1 } END { exit !found }'
 }
-
-# segment_field_is KEY COLUMN VALUE: for wait_until / wait_for.
-segment_field_is() { [ "$(segment_field "$1" "$2")" = "$3" ]; }
 
 segment_exists() { segment_field "$1" key >/dev/null; }
 segment_gone() { ! segment_exists "$1"; }
@@ -512,6 +563,19 @@ require_strace() {
 	fi
 }
 
+# in_mount_ns SCRIPT ARGS...: bash -c SCRIPT in a private mount namespace,
+# where it may mount a tmpfs that nobody else sees and that goes away with
+# it (as root: unshare -m; otherwise, where allowed, with a user namespace).
+# The lab program is given in ARGS as "${RUN_AS[@]}" "$LAB_DIR/PROG", so it
+# runs as lab runs it; the whole runs under timeout.
+in_mount_ns() {
+	local how=(-m)
+	[ "$(id -u)" = 0 ] || how=(-r -m)
+	unshare "${how[@]}" true 2>/dev/null ||
+		skip "needs a private mount namespace (unshare ${how[*]}) to mount a small tmpfs"
+	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
+}
+
 # traced SYSCALLS PROG ARGS...: run PROG under strace -f; the trace, one line
 # per call with the caller's pid first, in $BATS_TEST_TMPDIR/trace.
 traced() {
@@ -521,117 +585,6 @@ traced() {
 		"${RUN_AS[@]}" "$LAB_DIR/$2" "${@:3}"
 }
 
-# ---- grading (grade.bats, grade-reports.bats) ----
-
-# bats_run_of PID: prints the pid of PID's child that runs bats (grade's run
-# of a lab's tests, in a session of its own); fails while there is none.
-bats_run_of() {
-	local child
-	for child in $(pgrep -P "$1"); do
-		if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q -- ' --tap '; then
-			echo "$child"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# signal_handling PID: how PID handles SIGHUP and SIGTERM, read from the
-# masks of /proc/PID/status (in hex: SIGHUP is bit 0, SIGTERM bit 14).
-signal_handling() {
-	local ignored caught
-	ignored=$((16#$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$1/status")))
-	caught=$((16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$1/status")))
-	echo "hup ignored $((ignored & 1)), caught $((caught & 1)); term caught $((caught >> 14 & 1))"
-}
-
-# grade_setup: call from setup(); $SUB is an empty submission folder.
-# Grading uses the scripts and tests of $GRADE_TOP: this tree, or the copy
-# cut_down makes.
-grade_setup() {
-	SUB=$BATS_TEST_TMPDIR/submission
-	mkdir -p "$SUB"
-	GRADE_TOP=$TOP
-}
-
 # progress TEXT: a "# TEXT" line in the TAP stream at once (bats passes fd 3
 # through), for a test that waits long: what it waits for, while it waits.
 progress() { echo "# $*" >&3; }
-
-# grade ARGS...: scripts/grade with a time limit; fd 3 closed for bats.
-grade() { timeout 300 "$GRADE_TOP/scripts/grade" "$@" 3>&-; }
-
-# submit_lab LAB: every source of LAB's reference, as a student who did the
-# whole lab would submit it (a lab with no file submitted scores 0).
-submit_lab() {
-	mkdir -p "$SUB/labs/$1"
-	cp "$TOP/labs/$1/"*.[ch] "$SUB/labs/$1/"
-}
-
-# grade_alone ARGS...: grade in a PID namespace of its own, so that what it
-# leaves running can be counted: after grade, "LEFT: pid ppid stat command"
-# for each live process of the namespace but the shell that waits and its
-# own children (ps, awk).  The report on stdout, then "status N", grade's
-# status.  grade's work tree goes to $SCRATCH (made here).
-grade_alone() {
-	SCRATCH=${SCRATCH:-$BATS_TEST_TMPDIR/scratch}
-	mkdir -p "$SCRATCH"
-	# shellcheck disable=SC2016 # for the inner bash
-	TMPDIR=$SCRATCH timeout -k 5 300 unshare -p -f --mount-proc bash -c '
-		"$@"
-		echo "status $?"
-		ps -e -o pid=,ppid=,stat=,args= |
-			awk -v me=$$ '\''$1 != me && $2 != me && $3 !~ /^Z/ { print "LEFT: " $0 }'\''
-	' _ "$GRADE_TOP/scripts/grade" "$@" 3>&-
-}
-
-# A lab's reference source, copied into the submission, perhaps changed.
-submit() { # submit LAB FILE [SED-SCRIPT]
-	mkdir -p "$SUB/labs/$1"
-	sed -e "${3:-}" "$TOP/labs/$1/$2" >"$SUB/labs/$1/$2"
-}
-
-max_points() { grep -c 'test_tags=points:' "$GRADE_TOP/tests/$1.bats"; }
-
-# cut_down LAB REGEX: from here on, grading uses a copy of this tree in
-# which LAB keeps only the tests whose name matches REGEX (keep_tests).  For
-# the tests of the grader's own work (matching files, reports, a class),
-# which need a lab's few quick tests, not all of them: grading a whole lab
-# takes half a minute or more, and such a test would grade it several times.
-cut_down() {
-	[ "$GRADE_TOP" != "$TOP" ] || GRADE_TOP=$(copy_tree)
-	keep_tests "$GRADE_TOP/tests/$1.bats" "$2"
-	[ "$(max_points "$1")" -gt 0 ] || fail "cut_down: no test of $1 matches '$2'"
-}
-
-# Two quick tests of msgtype-filter, for cut_down; a typed-recv that prints
-# 'ret' for 'rcv_ret' fails the second.
-QUICK_FILTER_TESTS='^typed-(send: TYPE:TEXT|recv: -t 0 )'
-
-# copy_tree: prints the path of a copy of this tree (scripts, tests, labs,
-# common) in the test's folder, for a test that grades with changed tests.
-copy_tree() {
-	local tree=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$tree"
-	cp -r "$TOP/scripts" "$TOP/tests" "$TOP/labs" "$TOP/common" "$tree/"
-	echo "$tree"
-}
-
-# keep_tests FILE REGEX: only the tests of a bats file whose name matches
-# REGEX (an extended regular expression) are left in it, with their points
-# lines; everything outside the tests (load, setup, helpers) stays.
-keep_tests() {
-	awk -v keep="$2" '
-		/^# bats test_tags=/ { held = $0; next }
-		/^@test "/ {
-			name = $0
-			sub(/^@test "/, "", name)
-			sub(/" \{$/, "", name)
-			dropping = name !~ keep
-			if (!dropping && held != "") print held
-			held = ""
-		}
-		dropping { if ($0 == "}") dropping = 0; next }
-		{ if (held != "") { print held; held = "" } print }
-	' "$1" >"$1.kept" && mv "$1.kept" "$1"
-}

@@ -66,22 +66,10 @@ start_stopped_copy() {
 	local name=$1
 	shift
 	MMAP_COPY_TEST_STOP=1
-	lab_bg "${options[@]}" "$name" mmap-copy "$@"
+	lab_bg_started "${options[@]}" "$name" mmap-copy "$@"
 	MMAP_COPY_TEST_STOP=
-	wait_for "$name" "mmap-copy to start" program_pid "$name"
-	COPY_PID=$(program_pid "$name")
+	COPY_PID=$PROGRAM_PID
 	wait_for "$name" "mmap-copy to stop after its first window" is_stopped "$COPY_PID"
-}
-
-# in_mount_ns SCRIPT ARGS...: bash -c SCRIPT in a private mount namespace,
-# where it may mount a tmpfs that nobody else sees and that goes away with
-# it (as root: unshare -m; otherwise, where allowed, with a user namespace).
-in_mount_ns() {
-	local how=(-m)
-	[ "$(id -u)" = 0 ] || how=(-r -m)
-	unshare "${how[@]}" true 2>/dev/null ||
-		skip "needs a private mount namespace (unshare ${how[*]}) to mount a small tmpfs"
-	timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" unshare "${how[@]}" bash -c "$@"
 }
 
 # ------------------------------------------------------------ the contract
@@ -224,49 +212,51 @@ in_mount_ns() {
 
 # ------------------------------------------------------------ the same file
 
-# bats test_tags=points:1
-@test "mmap-copy: a file onto itself by the same path is refused, the file untouched" {
+# a_file_to_copy_onto_itself: $T/file, 10000 random bytes, saved in
+# $T/saved; its inode in $INODE.
+a_file_to_copy_onto_itself() {
 	random "$T/file" 10000
 	cp "$T/file" "$T/saved"
-	local inode
-	inode=$(stat -c %i "$T/file")
-	run --separate-stderr lab mmap-copy "$T/file" "$T/file"
-	assert_error_line "mmap-copy: '$T/file' and '$T/file' are the same file (inode $inode), nothing was copied: Invalid argument (EINVAL)"
-	assert_untouched "$T/file" "$T/saved" "$inode"
+	INODE=$(stat -c %i "$T/file")
+}
+
+# assert_same_file_refused SRC DST: mmap-copy SRC DST, both names of
+# a_file_to_copy_onto_itself's file, is refused in one line naming both.
+assert_same_file_refused() {
+	run --separate-stderr lab mmap-copy "$1" "$2"
+	assert_error_line "mmap-copy: '$1' and '$2' are the same file (inode $INODE), nothing was copied: Invalid argument (EINVAL)"
+}
+
+# bats test_tags=points:1
+@test "mmap-copy: a file onto itself by the same path is refused, the file untouched" {
+	a_file_to_copy_onto_itself
+	assert_same_file_refused "$T/file" "$T/file"
+	assert_untouched "$T/file" "$T/saved" "$INODE"
 	# Another spelling of the same path.
 	cd "$T"
 	run --separate-stderr lab mmap-copy file ./../"${T##*/}"/file
 	assert_failure 1
-	assert_untouched "$T/file" "$T/saved" "$inode"
+	assert_untouched "$T/file" "$T/saved" "$INODE"
 	assert_no_temp_file "$T"
 }
 
 # bats test_tags=points:1
 @test "mmap-copy: a file onto a hard link of itself is refused, both untouched" {
-	random "$T/file" 10000
-	cp "$T/file" "$T/saved"
+	a_file_to_copy_onto_itself
 	ln "$T/file" "$T/link"
-	local inode
-	inode=$(stat -c %i "$T/file")
-	run --separate-stderr lab mmap-copy "$T/file" "$T/link"
-	assert_error_line "mmap-copy: '$T/file' and '$T/link' are the same file (inode $inode), nothing was copied: Invalid argument (EINVAL)"
-	assert_untouched "$T/file" "$T/saved" "$inode"
+	assert_same_file_refused "$T/file" "$T/link"
+	assert_untouched "$T/file" "$T/saved" "$INODE"
 	assert_equal "$(stat -c %h "$T/file")" 2
 	assert_no_temp_file "$T"
 }
 
 # bats test_tags=points:1
 @test "mmap-copy: a symlink onto its target and a file onto a symlink to it are refused" {
-	random "$T/file" 10000
-	cp "$T/file" "$T/saved"
+	a_file_to_copy_onto_itself
 	ln -s file "$T/symlink"
-	local inode
-	inode=$(stat -c %i "$T/file")
-	run --separate-stderr lab mmap-copy "$T/symlink" "$T/file"
-	assert_error_line "mmap-copy: '$T/symlink' and '$T/file' are the same file (inode $inode), nothing was copied: Invalid argument (EINVAL)"
-	run --separate-stderr lab mmap-copy "$T/file" "$T/symlink"
-	assert_error_line "mmap-copy: '$T/file' and '$T/symlink' are the same file (inode $inode), nothing was copied: Invalid argument (EINVAL)"
-	assert_untouched "$T/file" "$T/saved" "$inode"
+	assert_same_file_refused "$T/symlink" "$T/file"
+	assert_same_file_refused "$T/file" "$T/symlink"
+	assert_untouched "$T/file" "$T/saved" "$INODE"
 	assert_equal "$(readlink "$T/symlink")" file
 	assert_no_temp_file "$T"
 }

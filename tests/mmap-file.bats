@@ -40,6 +40,14 @@ assert_error_line() {
 	[[ ${BASH_REMATCH[1]} == *"$name"* ]] || fail "the error does not name $name: $stderr"
 }
 
+# assert_failed_on PROG NAME [ENAME]: the last run exited 1, printed nothing
+# on stdout, and its one error line names NAME (assert_error_line).
+assert_failed_on() {
+	assert_failure 1
+	assert_output ""
+	assert_error_line "$@"
+}
+
 # to_full_disk PROG ARGS...: lab, with stdout on /dev/full (every write: ENOSPC).
 to_full_disk() { lab "$@" >/dev/full; }
 
@@ -172,9 +180,7 @@ fork_runs() {
 # bats test_tags=points:1
 @test "mmap-fork: a missing file is ENOENT, and is not created" {
 	run --separate-stderr lab mmap-fork
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork test.txt ENOENT
+	assert_failed_on mmap-fork test.txt ENOENT
 	[ ! -e test.txt ] || fail "test.txt was created"
 }
 
@@ -182,9 +188,7 @@ fork_runs() {
 @test "mmap-fork: an empty file is a clear error (there is nothing to map), and stays empty" {
 	: >test.txt
 	run --separate-stderr lab mmap-fork
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork test.txt
+	assert_failed_on mmap-fork test.txt
 	assert_equal "$(file_size test.txt)" 0
 }
 
@@ -202,13 +206,9 @@ fork_runs() {
 	mkdir dir
 	mkfifo fifo
 	run --separate-stderr lab mmap-fork dir
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork dir
+	assert_failed_on mmap-fork dir
 	run --separate-stderr lab mmap-fork fifo
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork fifo
+	assert_failed_on mmap-fork fifo
 }
 
 # bats test_tags=points:1
@@ -217,9 +217,7 @@ fork_runs() {
 	mkdir ro
 	printf 'a line of text that is long enough\n' >ro/test.txt
 	run --separate-stderr read_only ro mmap-fork ro/test.txt
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-fork ro/test.txt EROFS
+	assert_failed_on mmap-fork ro/test.txt EROFS
 	assert_file_bytes ro/test.txt 'a line of text that is long enough\n'
 }
 
@@ -425,18 +423,12 @@ left: sparse 1"
 	assert_failure 1
 	assert_error_line mmap-read missing ENOENT
 	run --separate-stderr lab mmap-read empty
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read empty
+	assert_failed_on mmap-read empty
 	run --separate-stderr lab mmap-read dir
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read dir
+	assert_failed_on mmap-read dir
 	# A FIFO with no writer would block a plain open(O_RDONLY) for ever.
 	run --separate-stderr lab mmap-read fifo
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-read fifo
+	assert_failed_on mmap-read fifo
 }
 
 # truncated_under FILE PROG ARGS...: PROG in the background with its test
@@ -446,9 +438,8 @@ left: sparse 1"
 truncated_under() {
 	local file=$1 pid
 	shift
-	MMAP_FILE_TEST_STOP=1 lab_bg run "$@"
-	wait_for run "$1 to start" program_pid run
-	pid=$(program_pid run)
+	MMAP_FILE_TEST_STOP=1 lab_bg_started run "$@"
+	pid=$PROGRAM_PID
 	wait_for run "$1 to stop with the file mapped" is_stopped "$pid"
 	truncate -s 0 "$file"
 	kill -CONT "$pid"
@@ -528,26 +519,10 @@ EOF
 # bats test_tags=points:1
 @test "mmap-pitfalls: the answers are observed, not written in: a different mmap answers differently" {
 	command -v cc >/dev/null || skip "needs a C compiler for the LD_PRELOAD shim"
-	# An mmap that refuses PROT_WRITE alone with EPERM, as a stricter system
-	# might; every other call goes to the kernel unchanged.
-	cat >"$BATS_TEST_TMPDIR/shim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <errno.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
-{
-    if (prot == PROT_WRITE) {
-        errno = EPERM;
-        return MAP_FAILED;
-    }
-    return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, offset);
-}
-EOF
-	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/shim.so" "$BATS_TEST_TMPDIR/shim.c"
+	# An mmap that refuses PROT_WRITE alone with EPERM (tests/shims).
+	build_shim mmap-write-eperm "$BATS_TEST_TMPDIR"
 	run --separate-stderr timeout -k "$KILL_AFTER" "$LAB_TIMEOUT" "${RUN_AS[@]}" \
-		env TMPDIR="$WORK" LD_PRELOAD="$BATS_TEST_TMPDIR/shim.so" "$LAB_DIR/mmap-pitfalls"
+		env TMPDIR="$WORK" LD_PRELOAD="$SHIM" "$LAB_DIR/mmap-pitfalls"
 	assert_success
 	# The three questions that map PROT_WRITE alone now say EPERM.
 	assert_output "$(pitfall_lines | sed -e 's/^\(mmap PROT_WRITE alone, MAP_SHARED, O_RDWR fd\): ok$/\1: EPERM/' \
@@ -601,9 +576,7 @@ unlinked_in() {
 # bats test_tags=points:1
 @test "mmap-pitfalls: a TMPDIR that does not exist is a clear error, exit 1" {
 	TMPDIR=$WORK/missing run --separate-stderr lab mmap-pitfalls
-	assert_failure 1
-	assert_output ""
-	assert_error_line mmap-pitfalls "$WORK/missing" ENOENT
+	assert_failed_on mmap-pitfalls "$WORK/missing" ENOENT
 }
 
 # ---------------------------------------------------------------- usage
@@ -612,10 +585,7 @@ unlinked_in() {
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in mmap-fork mmap-write mmap-read mmap-pitfalls; do
-		run --separate-stderr lab "$prog" -h
-		assert_success
-		assert_line -n 0 --partial "usage: $prog"
-		assert_equal "$stderr" ""
+		assert_help "$prog" "usage: $prog"
 	done
 }
 

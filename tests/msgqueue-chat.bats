@@ -6,10 +6,24 @@
 load lab_helper
 
 setup() { lab_setup msgqueue-chat; }
-teardown() { lab_teardown; }
+teardown() {
+	[ -z "${IN_FD:-}" ] || close_input  # start_chat_waiting's FIFO
+	lab_teardown
+}
 
 
 # ---------------------------------------------------------------- chat
+
+# chat_prints INPUT MESSAGE...: chat, given INPUT, prints "new message: M"
+# for each MESSAGE, then "chat ended", and nothing more; exit 0.
+chat_prints() {
+	local input=$1 message expected=()
+	shift
+	for message in "$@"; do expected+=("new message: $message"); done
+	run --separate-stderr lab chat -k "$KEY" <<<"$input"
+	assert_success
+	assert_output_lines "${expected[@]}" "chat ended"
+}
 
 # bats test_tags=points:1
 @test "chat: the contract's example prints three lines and removes its queue" {
@@ -50,28 +64,14 @@ teardown() { lab_teardown; }
 
 # bats test_tags=points:1
 @test "chat: a line longer than 256 bytes arrives whole, in 256-byte messages" {
-	local long
-	long="$(repeat a 256)$(repeat b 256)$(repeat c 100)"
-	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nexit'
-	assert_success
-	assert_line -n 0 "new message: $(repeat a 256)"
-	assert_line -n 1 "new message: $(repeat b 256)"
-	assert_line -n 2 "new message: $(repeat c 100)"
-	assert_line -n 3 "new message: exit"
-	assert_line -n 4 "chat ended"
+	chat_prints "$(repeat a 256)$(repeat b 256)$(repeat c 100)"$'\nexit' \
+		"$(repeat a 256)" "$(repeat b 256)" "$(repeat c 100)" exit
 }
 
 # bats test_tags=points:1
 @test "chat: 'exit' inside a long line does not end the chat where the line is cut" {
-	local long
-	long="$(repeat a 256)exit and more"
-	run --separate-stderr lab chat -k "$KEY" <<<"$long"$'\nlast\nexit'
-	assert_success
-	assert_line -n 0 "new message: $(repeat a 255)"
-	assert_line -n 1 "new message: aexit and more"
-	assert_line -n 2 "new message: last"
-	assert_line -n 3 "new message: exit"
-	assert_line -n 4 "chat ended"
+	chat_prints "$(repeat a 256)exit and more"$'\nlast\nexit' \
+		"$(repeat a 255)" "aexit and more" last exit
 }
 
 # bats test_tags=points:1
@@ -117,11 +117,8 @@ teardown() { lab_teardown; }
 # Start chat in the background, reading from a pipe we hold open, and wait
 # until both processes are blocked: the parent reading, the child in msgrcv.
 start_chat_waiting() {
-	[ -p "$BATS_TEST_TMPDIR/in" ] || mkfifo "$BATS_TEST_TMPDIR/in"
-	lab_bg -i "$BATS_TEST_TMPDIR/in" chat chat -k "$KEY" "$@"
-	exec {CHAT_IN}>"$BATS_TEST_TMPDIR/in"
-	wait_for chat "chat to start" program_pid chat
-	CHAT_PID=$(program_pid chat)
+	lab_bg_on_fifo chat chat -k "$KEY" "$@"
+	CHAT_PID=$PROGRAM_PID
 	wait_for chat "chat's child" pgrep -P "$CHAT_PID"
 	CHILD_PID=$(pgrep -P "$CHAT_PID")
 	wait_for chat "the child to block in msgrcv" is_blocked_in "$CHILD_PID" do_msgrcv
@@ -132,14 +129,14 @@ start_chat_waiting() {
 @test "chat: the queue is created with mode 0600, or -m MODE" {
 	start_chat_waiting
 	assert_equal "$(queue_field "$KEY" perms)" 600
-	echo exit >&"$CHAT_IN"
-	exec {CHAT_IN}>&-
+	echo exit >&"$IN_FD"
+	close_input
 	wait_bg chat
 	assert_equal "$status" 0
 
 	start_chat_waiting -m 0640
 	assert_equal "$(queue_field "$KEY" perms)" 640
-	exec {CHAT_IN}>&-
+	close_input
 	wait_bg chat
 	assert_equal "$status" 0
 }
@@ -151,11 +148,11 @@ start_chat_waiting() {
 	# (msgsnd hands a message straight to a receiver waiting in msgrcv).
 	kill -STOP "$CHILD_PID"
 	wait_for chat "the child to stop" is_stopped "$CHILD_PID"
-	printf 'hello\n' >&"$CHAT_IN"
+	printf 'hello\n' >&"$IN_FD"
 	wait_for chat "the message to be queued" queue_field_is "$KEY" qnum 1
 	assert_equal "$(queue_field "$KEY" cbytes)" 5
 	kill -CONT "$CHILD_PID"
-	exec {CHAT_IN}>&-
+	close_input
 	wait_bg chat
 	assert_equal "$status" 0
 	assert_file_lines "$BATS_TEST_TMPDIR/chat.out" "new message: hello" "new message: exit" "chat ended"
@@ -170,11 +167,11 @@ start_chat_waiting() {
 chat_stopped_by() {
 	local signal=$1 code=$2
 	start_chat_waiting
-	printf 'before the signal\n' >&"$CHAT_IN"
+	printf 'before the signal\n' >&"$IN_FD"
 	wait_for chat "the message to be printed" grep -q 'before the signal' "$BATS_TEST_TMPDIR/chat.out"
 	kill "-$signal" "$CHAT_PID"
 	wait_bg chat
-	exec {CHAT_IN}>&-
+	close_input
 	assert_equal "$status" "$code"
 	queue_gone "$KEY"
 	# The child, left with no queue, ends too, and quietly: the queue was
@@ -219,11 +216,11 @@ chat_stopped_by() {
 	kill -STOP "$CHILD_PID"
 	wait_for chat "the child to stop" is_stopped "$CHILD_PID"
 	# 100 lines of 255 bytes: more than msgmnb (16384) can hold.
-	for _ in $(seq 100); do repeat x 255; echo; done >&"$CHAT_IN"
+	for _ in $(seq 100); do repeat x 255; echo; done >&"$IN_FD"
 	wait_for chat "the parent to block in msgsnd" is_blocked_in "$CHAT_PID" do_msgsnd
 	kill -KILL "$CHILD_PID"
 	wait_bg chat
-	exec {CHAT_IN}>&-
+	close_input
 	assert_equal "$status" 1
 	run cat "$BATS_TEST_TMPDIR/chat.err"
 	assert_output --regexp '^chat: the child printing the messages \(pid [0-9]+\) was killed: Killed \(SIGKILL\)$'
@@ -235,7 +232,7 @@ chat_stopped_by() {
 	start_chat_waiting
 	kill -TERM "$CHILD_PID"
 	wait_bg chat
-	exec {CHAT_IN}>&-
+	close_input
 	assert_equal "$status" 1
 	run cat "$BATS_TEST_TMPDIR/chat.err"
 	assert_output --regexp '^chat: the child printing the messages \(pid [0-9]+\) was killed: Terminated \(SIGTERM\)$'
@@ -249,7 +246,7 @@ chat_stopped_by() {
 	wait_bg chat
 	assert_equal "$status" $((128 + 9))
 	wait_until "the child to end" test ! -e "/proc/$CHILD_PID"
-	exec {CHAT_IN}>&-
+	close_input
 	# SIGKILL is the one way to leave the queue behind, as documented.
 	queue_exists "$KEY"
 	in_ns ipcrm -Q "$KEY_HEX"
@@ -288,7 +285,7 @@ chat ended"
 	start_chat_waiting
 	in_ns ipcrm -Q "$KEY_HEX"
 	wait_bg chat
-	exec {CHAT_IN}>&-
+	close_input
 	assert_equal "$status" 1
 	run cat "$BATS_TEST_TMPDIR/chat.err"
 	assert_output --regexp '^chat: msgrcv queue [0-9]+ \(the queue was removed by another program\): Identifier removed \(EIDRM\)$'
@@ -475,9 +472,8 @@ recv_stopped_by() {
 # bats test_tags=points:1
 @test "chat-send: a queue removed while it waits on a full queue says so" {
 	# A receiver that never reads: fill the queue until chat-send blocks.
-	lab_bg -i <(for _ in $(seq 100); do repeat x 500; echo; done) send chat-send -k "$KEY"
-	wait_for send "chat-send to start" program_pid send
-	SEND_PID=$(program_pid send)
+	lab_bg_started -i <(for _ in $(seq 100); do repeat x 500; echo; done) send chat-send -k "$KEY"
+	SEND_PID=$PROGRAM_PID
 	wait_for send "chat-send to block in msgsnd" is_blocked_in "$SEND_PID" do_msgsnd
 	in_ns ipcrm -Q "$KEY_HEX"
 	wait_bg send

@@ -499,10 +499,7 @@ require_other_users() {
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in typed-send typed-recv queue-stat; do
-		run --separate-stderr lab "$prog" -h
-		assert_success
-		assert_line -n 0 --partial "usage: $prog [-k KEY]"
-		assert_equal "$stderr" ""
+		assert_help "$prog" "usage: $prog [-k KEY]"
 	done
 }
 

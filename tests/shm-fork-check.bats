@@ -2,7 +2,7 @@
 # labs/shm-fork-check: shm-check (article 001, the shared memory part).
 # Every statement of LABS.md for this lab, run for real.
 #
-# Some tests preload a small shim (built in setup_file) that stops the
+# Some tests preload a small shim (tests/shims/shm-check-stop.c) that stops the
 # parent right after it attaches (SHIM_STOP=1), or spoils bytes of the body
 # after the parent has filled it (SHIM_SPOIL=N): that is how a test sees the
 # segment while it exists, watches the child wait, and makes the check fail.
@@ -10,55 +10,7 @@
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
-setup_file() {
-	SHIM=$BATS_FILE_TMPDIR/shm-check-shim.so
-	export SHIM
-	cc -shared -fPIC -o "$SHIM" -x c - -ldl <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/shm.h>
-#include <unistd.h>
-
-static pid_t parent_pid;       /* shm-check's first process */
-static unsigned char *body;    /* the parent's view of the body */
-
-__attribute__((constructor)) static void remember_parent(void)
-{
-    parent_pid = getpid();
-}
-
-void *shmat(int shmid, const void *addr, int flags)
-{
-    void *(*real_shmat)(int, const void *, int) =
-        (void *(*)(int, const void *, int))dlsym(RTLD_NEXT, "shmat");
-    void *shm = real_shmat(shmid, addr, flags);
-
-    if (shm != (void *)-1 && getpid() == parent_pid) {
-        body = (unsigned char *)shm + sizeof(long);
-        if (getenv("SHIM_STOP") != NULL)
-            raise(SIGSTOP);
-    }
-    return shm;
-}
-
-/* The parent's first close after attaching is the pipe's write end, once
- * the body is filled and the status stored. */
-int close(int fd)
-{
-    int (*real_close)(int) = (int (*)(int))dlsym(RTLD_NEXT, "close");
-    const char *spoil = getenv("SHIM_SPOIL");
-
-    if (spoil != NULL && body != NULL && getpid() == parent_pid) {
-        memset(body, 0, (size_t)atol(spoil));
-        body = NULL;
-    }
-    return real_close(fd);
-}
-EOF
-}
+setup_file() { build_shim shm-check-stop; }
 
 setup() { lab_setup shm-fork-check; }
 teardown() { lab_teardown; }
@@ -76,9 +28,8 @@ check_output_is() {
 # just after shmat; PARENT_PID and CHILD_PID are set, and the child is
 # asleep waiting for the status.
 start_stopped() {
-	LD_PRELOAD=$SHIM SHIM_STOP=1 lab_bg check shm-check "$@"
-	wait_for check "shm-check to start" program_pid check
-	PARENT_PID=$(program_pid check)
+	LD_PRELOAD=$SHIM SHIM_STOP=1 lab_bg_started check shm-check "$@"
+	PARENT_PID=$PROGRAM_PID
 	wait_for check "the parent to stop after shmat" is_stopped "$PARENT_PID"
 	wait_for check "the child to start" pgrep -P "$PARENT_PID"
 	CHILD_PID=$(pgrep -P "$PARENT_PID")

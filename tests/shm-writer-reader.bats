@@ -3,7 +3,7 @@
 # 002) and shm-producer, shm-consumer (article 003).
 # Every statement of LABS.md for this lab, run for real.
 #
-# Some tests preload a small shim (built in setup_file) that stops a
+# Some tests preload a small shim (tests/shims/sem-init-stop.c) that stops a
 # program in its first sem_init (SHIM_STOP_IN_SEM_INIT=1): the creator of the
 # segment is then caught between shmget and "ready", the moment when both
 # programs starting together would race.
@@ -11,30 +11,7 @@
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
 
-setup_file() {
-	SHIM=$BATS_FILE_TMPDIR/sem-init-shim.so
-	export SHIM
-	cc -shared -fPIC -o "$SHIM" -x c - -ldl <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <semaphore.h>
-#include <signal.h>
-#include <stdlib.h>
-
-int sem_init(sem_t *sem, int pshared, unsigned value)
-{
-    static int stopped;
-    int (*real_sem_init)(sem_t *, int, unsigned) =
-        (int (*)(sem_t *, int, unsigned))dlsym(RTLD_NEXT, "sem_init");
-
-    if (!stopped && getenv("SHIM_STOP_IN_SEM_INIT") != NULL) {
-        stopped = 1;
-        raise(SIGSTOP);
-    }
-    return real_sem_init(sem, pshared, value);
-}
-EOF
-}
+setup_file() { build_shim sem-init-stop; }
 
 setup() { lab_setup shm-writer-reader; }
 teardown() {
@@ -66,14 +43,6 @@ ftok_a() {
 
 # in_dir DIR CMD...: run CMD with DIR as the current directory.
 in_dir() { (cd "$1" && "${@:2}"); }
-
-# full_fifo NAME: $BATS_TEST_TMPDIR/NAME becomes a FIFO whose buffer is
-# full, held open on FULL_FD: a program printing into it blocks in write.
-full_fifo() {
-	mkfifo "$BATS_TEST_TMPDIR/$1"
-	exec {FULL_FD}<>"$BATS_TEST_TMPDIR/$1"
-	dd if=/dev/zero of="$BATS_TEST_TMPDIR/$1" bs=4096 count=1024 oflag=nonblock 2>/dev/null || true
-}
 
 lab_into_full() { lab "$@" >/dev/full; }
 
@@ -191,13 +160,10 @@ stat_value() {
 }
 
 # start_writer_waiting ARGS...: shm-write -w in the background, reading a
-# FIFO we hold open on IN_FD; it has written and waits for a line.
+# FIFO we hold open on IN_FD (lab_bg_on_fifo); it has written and waits for a line.
 start_writer_waiting() {
-	mkfifo "$BATS_TEST_TMPDIR/writer.in"
-	lab_bg -i "$BATS_TEST_TMPDIR/writer.in" writer shm-write -w "$@"
-	exec {IN_FD}>"$BATS_TEST_TMPDIR/writer.in"
-	wait_for writer "shm-write to start" program_pid writer
-	WRITER_PID=$(program_pid writer)
+	lab_bg_on_fifo writer shm-write -w "$@"
+	WRITER_PID=$PROGRAM_PID
 	wait_for writer "shm-write -w to wait for a line" blocked_in_pipe_read "$WRITER_PID"
 }
 
@@ -209,7 +175,7 @@ start_writer_waiting() {
 	run --separate-stderr lab shm-read -k "$KEY" -K
 	assert_output "Message from shared memory: waiting"
 	echo >&"$IN_FD"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	segment_gone "$KEY"
@@ -281,7 +247,7 @@ writer_stopped_by() {
 	assert_line "marked for removal: yes"
 	# The writer's own IPC_RMID is a second removal: no error.
 	echo >&"$IN_FD"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/writer.err")" ""
@@ -346,9 +312,8 @@ reader_stopped_by() {
 	local signal=$1 code=$2 pid
 	lab shm-write -k "$KEY" >/dev/null
 	full_fifo reader.out
-	lab_bg reader shm-read -k "$KEY"
-	wait_for reader "shm-read to start" program_pid reader
-	pid=$(program_pid reader)
+	lab_bg_started reader shm-read -k "$KEY"
+	pid=$PROGRAM_PID
 	wait_for reader "shm-read to block printing" blocked_in_pipe_write "$pid"
 	# It attached read-only (SHM_RDONLY): the mapping is r--s.
 	grep -q '^[0-9a-f-]* r--s .*/SYSV' "/proc/$pid/maps" || fail "$(grep SYSV "/proc/$pid/maps")"
@@ -378,9 +343,8 @@ reader_stopped_by() {
 	local pid
 	lab shm-write -k "$KEY" >/dev/null
 	full_fifo reader.out
-	lab_bg reader shm-read -k "$KEY" -K
-	wait_for reader "shm-read to start" program_pid reader
-	pid=$(program_pid reader)
+	lab_bg_started reader shm-read -k "$KEY" -K
+	pid=$PROGRAM_PID
 	wait_for reader "shm-read to block printing" blocked_in_pipe_write "$pid"
 	kill -TERM "$pid"
 	wait_bg reader
@@ -422,7 +386,7 @@ reader_stopped_by() {
 	assert_equal "$(stat_value attached -k "$KEY")" 1
 	assert_equal "$(stat_value "last pid" -k "$KEY")" "$WRITER_PID"
 	assert_equal "$(stat_value "last detach time" -k "$KEY")" never
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 }
@@ -445,7 +409,7 @@ reader_stopped_by() {
 	run --separate-stderr lab shm-stat -i "$id" -r
 	assert_success
 	assert_line "marked for removal: yes"
-	exec {IN_FD}>&-
+	close_input
 	wait_bg writer
 	assert_equal "$status" 0
 	run ! segment_id_field "$id" shmid
@@ -521,18 +485,16 @@ reader_stopped_by() {
 # start_consumer ARGS...: shm-consumer in the background, asleep waiting
 # for a text; its pid in CONSUMER_PID.
 start_consumer() {
-	lab_bg consumer shm-consumer "$@"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	lab_bg_started consumer shm-consumer "$@"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "shm-consumer to wait for a text" blocked_in_futex "$CONSUMER_PID"
 }
 
 # start_producer_waiting INPUT ARGS...: shm-producer in the background
 # reading INPUT, asleep waiting for the consumer; its pid in PRODUCER_PID.
 start_producer_waiting() {
-	lab_bg -i "$1" producer shm-producer "${@:2}"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	lab_bg_started -i "$1" producer shm-producer "${@:2}"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "shm-producer to wait for the consumer" blocked_in_futex "$PRODUCER_PID"
 }
 
@@ -617,16 +579,22 @@ lines_file() { seq -f 'line %g of many' "$2" >"$BATS_TEST_TMPDIR/$1"; }
 
 # The creator stopped between shmget and publishing "ready": the other one
 # must wait, asleep, and go on once the creator has set the segment up.
+# start_caught_in_sem_init [-i FILE] NAME PROG ARGS...: lab_bg_started, with
+# the shim stopping PROG in its first sem_init (its segment made, not yet
+# set up); returns once it has stopped, its pid in $PROGRAM_PID.
+start_caught_in_sem_init() {
+	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg_started "$@"
+	while [ "${1:0:1}" = - ]; do shift 2; done
+	wait_for "$1" "$2 to stop in sem_init" is_stopped "$PROGRAM_PID"
+}
+
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side waits without CPU, then all goes" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/input"
-	lab_bg -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	lab_bg_started -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to wait for ready" blocked_in_nanosleep "$PRODUCER_PID"
 	assert_idle "$PRODUCER_PID"
 	assert_equal "$(segment_field "$KEY" nattch)" 2
@@ -652,10 +620,8 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator caught before setting up: the other side looks after 1, 2, 4 ... ms, then every 200 ms" {
 	require_strace
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
 	# lab_bg with strace in front: the producer's pauses in $trace.
 	local trace=$BATS_TEST_TMPDIR/trace
@@ -677,13 +643,10 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the producer as the creator caught before setting up: the consumer waits, then all goes" {
 	printf 'one\n' >"$BATS_TEST_TMPDIR/input"
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
-	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	start_caught_in_sem_init -i "$BATS_TEST_TMPDIR/input" producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
+	lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to wait for ready" blocked_in_nanosleep "$CONSUMER_PID"
 	kill -CONT "$PRODUCER_PID"
 	finish producer
@@ -694,13 +657,10 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 # bats test_tags=points:1
 @test "the creator killed before setting up: the other side says so (ESRCH), no wait forever" {
 	local id
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
-	wait_for producer "the producer to stop in sem_init" is_stopped "$PRODUCER_PID"
+	start_caught_in_sem_init producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	id=$(segment_field "$KEY" shmid)
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
+	lab_bg_started consumer shm-consumer -k "$KEY"
 	kill -KILL "$PRODUCER_PID"
 	wait_bg producer
 	wait_bg consumer
@@ -713,13 +673,10 @@ pauses_at_least() { [ "$(pauses_traced "$2" | wc -l)" -ge "$1" ]; }
 
 # bats test_tags=points:1
 @test "the consumer stopped by SIGTERM before setting up: it removes the segment, the producer ends (EIDRM)" {
-	SHIM_STOP_IN_SEM_INIT=1 LD_PRELOAD=$SHIM lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
-	wait_for consumer "the consumer to stop in sem_init" is_stopped "$CONSUMER_PID"
-	lab_bg producer shm-producer -k "$KEY"
-	wait_for producer "shm-producer to start" program_pid producer
-	PRODUCER_PID=$(program_pid producer)
+	start_caught_in_sem_init consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
+	lab_bg_started producer shm-producer -k "$KEY"
+	PRODUCER_PID=$PROGRAM_PID
 	wait_for producer "the producer to wait for ready" blocked_in_nanosleep "$PRODUCER_PID"
 	kill -TERM "$CONSUMER_PID"
 	kill -CONT "$CONSUMER_PID"
@@ -864,9 +821,8 @@ consumer_stopped_under_producer() {
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/input"
 	start_producer_waiting "$BATS_TEST_TMPDIR/input" -k "$KEY"
 	full_fifo consumer.out
-	lab_bg consumer shm-consumer -k "$KEY"
-	wait_for consumer "shm-consumer to start" program_pid consumer
-	CONSUMER_PID=$(program_pid consumer)
+	lab_bg_started consumer shm-consumer -k "$KEY"
+	CONSUMER_PID=$PROGRAM_PID
 	wait_for consumer "the consumer to block printing" blocked_in_pipe_write "$CONSUMER_PID"
 	wait_for producer "the producer to wait for the consumer" blocked_in_futex "$PRODUCER_PID"
 	kill "-$signal" "$CONSUMER_PID"
@@ -977,10 +933,7 @@ consumer_stopped_under_producer() {
 @test "-h prints usage on stdout and exits 0" {
 	local prog
 	for prog in shm-write shm-read shm-stat shm-producer shm-consumer; do
-		run --separate-stderr lab "$prog" -h
-		assert_success
-		assert_line -n 0 --partial "usage: $prog ["
-		assert_equal "$stderr" ""
+		assert_help "$prog" "usage: $prog ["
 	done
 }
 

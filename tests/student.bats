@@ -6,6 +6,7 @@
 
 # shellcheck disable=SC2154 # $stderr comes from bats: run --separate-stderr
 load lab_helper
+load grade_helper
 
 setup() {
 	OUT=$BATS_TEST_TMPDIR/handout
@@ -19,6 +20,15 @@ lab_test_files() {
 		lab=$(basename "$(dirname "$makefile")")
 		[ -f "$1/tests/$lab.bats" ] && echo "tests/$lab.bats"
 	done
+}
+
+# lab_test_shims TOP: the shims the labs' tests of the tree TOP build
+# (build_shim NAME), as tests/shims/NAME.c, one a line.
+lab_test_shims() {
+	local file
+	lab_test_files "$1" | while read -r file; do
+		sed -n 's|.*build_shim \([A-Za-z0-9_.-]*\).*|tests/shims/\1.c|p' "$1/$file"
+	done | sort -u
 }
 
 # copy_whole_tree: prints the path of a copy of this tree with its docs and
@@ -37,11 +47,13 @@ copy_whole_tree() {
 	assert_success
 	local file
 	for file in scripts/grade scripts/grade-class scripts/gradescope-zip scripts/handout \
-		docs/instructors.md docs/handout-README.md tests/faults.bats tests/fuzz .ci/run; do
+		docs/instructors.md docs/handout-README.md tests/faults-signals.bats tests/faults_helper.bash \
+		tests/fuzz .ci/run tests/grade_helper.bash tests/shims/faults.c; do
 		[ ! -e "$OUT/$file" ] || fail "the handout holds $file"
 	done
-	# Its tests are the labs' and their helper, nothing else.
-	assert_equal "$(cd "$OUT" && ls tests/*)" "$( (echo tests/lab_helper.bash; lab_test_files "$TOP") | sort)"
+	# Its tests are the labs', their helper and the shims they build, nothing else.
+	assert_equal "$(cd "$OUT" && find tests -type f | sort)" \
+		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/shim.h; lab_test_files "$TOP"; lab_test_shims "$TOP") | sort)"
 	# What make test and make demo need is there.
 	for file in scripts/run-tests scripts/bootstrap scripts/demo Makefile common/lab.mk; do
 		[ -f "$OUT/$file" ] || fail "the handout lacks $file"
@@ -156,7 +168,7 @@ EOF
 	others=$(cd "$tree" && for f in tests/*.bats; do
 		[ -f "labs/$(basename "$f" .bats)/Makefile" ] || echo "$f"
 	done)
-	[[ $others == *tests/faults.bats* && $others == *tests/grade.bats* && $others == *tests/zz-later.bats* ]] ||
+	[[ $others == *tests/faults-signals.bats* && $others == *tests/grade.bats* && $others == *tests/zz-later.bats* ]] ||
 		fail "the others: $others"
 	local nothing='^no test has this name$'
 	run "$tree/scripts/run-tests" -f "$nothing" 3>&-
