@@ -51,9 +51,11 @@ copy_whole_tree() {
 		tests/fuzz .ci/run tests/grade_helper.bash tests/shims/faults.c; do
 		[ ! -e "$OUT/$file" ] || fail "the handout holds $file"
 	done
-	# Its tests are the labs', their helper and the shims they build, nothing else.
+	# Its tests are the labs', their helper, the shims they build and the
+	# articles' programs they compile, nothing else.
 	assert_equal "$(cd "$OUT" && find tests -type f | sort)" \
-		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/shim.h; lab_test_files "$TOP"; lab_test_shims "$TOP") | sort)"
+		"$( (printf '%s\n' tests/lab_helper.bash tests/shims/shim.h; lab_test_files "$TOP"; lab_test_shims "$TOP"
+			cd "$TOP" && find tests/articles -type f) | sort)"
 	# What make test and make demo need is there.
 	for file in scripts/run-tests scripts/bootstrap scripts/demo Makefile common/lab.mk; do
 		[ -f "$OUT/$file" ] || fail "the handout lacks $file"
@@ -73,6 +75,17 @@ copy_whole_tree() {
 	# No student's page links to a page the handout lacks.
 	run grep -rn 'instructors\.md' "$OUT/docs" "$OUT/README.md"
 	assert_failure 1
+}
+
+# bats test_tags=points:1
+@test "handout: a lab written as the reference passes its tests there, the article's programs compiled too" {
+	run --separate-stderr "$TOP/scripts/handout" --out "$OUT"
+	assert_success
+	cp "$TOP"/labs/msgqueue-chat/*.c "$OUT/labs/msgqueue-chat/"
+	run --separate-stderr timeout -k "$KILL_AFTER" 300 \
+		make -C "$OUT/labs/msgqueue-chat" test FILTER='article 003' 3>&-
+	assert_success
+	assert_line '3 passed, 0 failed'
 }
 
 # bats test_tags=points:1
