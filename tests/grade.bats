@@ -69,7 +69,7 @@ grade_files() {
 	cut_down msgtype-filter "$QUICK_FILTER_TESTS"
 	run --separate-stderr grade --submission "$SUB" msgtype-filter
 	assert_failure 1
-	[[ $stderr == *"msgtype-filter: queue-stat.c from the submission (queue-stat.c); typed-recv.c from the submission (typed-recv.c); typed-send.c from the submission (typed-send.c)"* ]] ||
+	[[ $stderr == *"msgtype-filter: queue-stat.c from the submission (queue-stat.c); typed-options.c from the handout; typed-options.h from the handout; typed-recv.c from the submission (typed-recv.c); typed-send.c from the submission (typed-send.c)"* ]] ||
 		fail "the file taken is not named: $stderr"
 	assert_line "msgtype-filter: typed-recv: -t 0 takes the first message, whatever its type: FAIL"
 	assert_line --regexp '^    .*rcv ret=1, mtype=3, mtext=c'
@@ -95,7 +95,7 @@ grade_files() {
 	ln -s /etc/hostname "$SUB/typed-send.c"  # a link can point anywhere
 	run --separate-stderr grade --submission "$SUB" msgtype-filter
 	[ "$status" = 1 ] || fail "grade's status $status; its stderr: $(tail -n 5 <<<"$stderr")"
-	[[ $stderr == *"msgtype-filter: not submitted (scores 0): queue-stat.c from the handout; typed-recv.c from the handout; typed-send.c from the handout"* ]] || fail "$stderr"
+	[[ $stderr == *"msgtype-filter: not submitted (scores 0): queue-stat.c from the handout; typed-options.c from the handout; typed-options.h from the handout; typed-recv.c from the handout; typed-send.c from the handout"* ]] || fail "$stderr"
 	assert_line "Score: 0/$(max_points msgtype-filter)"
 }
 

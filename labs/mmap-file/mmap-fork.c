@@ -1,22 +1,21 @@
 /* mmap-fork - a parent and its child share a file through mmap.
  *
- * Follows article 002, section 5.1.4: open test.txt, map the whole file
- * MAP_SHARED, fork; the child writes "nihao a, son!!!" at the start of the
- * mapping; the parent waits for the child, then reads the text through its
- * own copy of the mapping.  Both copies are the file's pages in the page
- * cache, so the parent sees the child's write, and so does the file.
+ * Article 002, section 5.1.4: open test.txt, map the whole file MAP_SHARED,
+ * fork; the child writes "nihao a, son!!!" at the start of the mapping; the
+ * parent waits for it, then reads the text through its own copy of the
+ * mapping: the same page cache pages, so it sees the child's write.
  *
  *     make && echo 'a line of text that is long enough' > test.txt
  *     ./mmap-fork                    # read data : nihao a, son!!!
- *     od -c test.txt | head -n 2     # the text and its NUL, then the rest
+ *
+ * Out of sight: regular_file.h (only a regular file is mapped).
  */
-#define _GNU_SOURCE /* sigabbrev_np */
+#define _GNU_SOURCE /* strnlen */
 #include "lab.h"
 #include "regular_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +45,16 @@ int main(int argc, char *argv[])
     const char *path = first_arg < argc ? argv[first_arg] : DEFAULT_FILE;
 
     /* lesson: open, mmap MAP_SHARED, fork: the child writes, the parent waits and prints */
-    /* Step 1: open the file read-write (MAP_SHARED with PROT_WRITE needs
-     * O_RDWR) and take its size, as the article does with lseek. */
+    /* Step 1: open read-write (MAP_SHARED with PROT_WRITE); its size (the article's lseek). */
     int fd = open(path, O_RDWR);
     if (fd == -1)
         die("open %s", path);
     struct stat st = fstat_regular_file(fd, path);
     if ((uintmax_t)st.st_size > SIZE_MAX)
         die("mmap %s (%jd bytes: more than this process can map)", path, (intmax_t)st.st_size);
-    /* mmap cannot make a file longer (article 5.1.3): a short file is grown
-     * first, so that the text and its NUL land in the file and not past its
-     * end.  posix_fallocate grows it as ftruncate would, and also reserves
-     * the disk blocks, so a full disk is ENOSPC here and not a SIGBUS in the
-     * child.  An empty file is left alone: mmap refuses it below. */
+    /* mmap cannot make a file longer (5.1.3): a short one is grown first, so
+     * the text and its NUL land in it; posix_fallocate reserves the blocks, so
+     * a full disk is ENOSPC here, not a SIGBUS in the child.  Empty: see mmap. */
     if (st.st_size > 0) {
         int err = posix_fallocate(fd, 0, (off_t)sizeof child_text);
         if (err != 0) {

@@ -6,6 +6,9 @@
  *
  *     make && ./chat-recv &           # or in a second terminal
  *     printf 'hello\nend\n' | ./chat-send
+ *
+ * The armour is in common/lab.c: parse_peer_options, check_queue_owner,
+ * check_message_fits (a message the queue can never hold), read_line.
  */
 #define _GNU_SOURCE
 #include "lab.h"

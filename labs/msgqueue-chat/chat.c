@@ -1,30 +1,26 @@
 /* chat - "talk to yourself" through a System V message queue.
  *
- * Follows article 001 (LMOS, "应用间通信（二）", the message queue part): the
- * parent creates a queue and forks; the child waits for messages of type
- * 041375 and prints them; the parent sends each line you type.  Typing
- * "exit" (or ending the input) ends the chat; the parent then removes the
- * queue, which the article forgot to do.
+ * Follows article 001 (LMOS, "应用间通信（二）", the message queue part), its
+ * steps in order in main: 1. create a queue; 2. fork: the child prints each
+ * message of type 041375 (receive_main); 3. the parent sends each line you
+ * type (send_line), until "exit"; 4. remove the queue (the article forgot).
  *
- *     make && ./chat                  # type lines, then exit
- *     printf 'hi\nexit\n' | ./chat    # new message: hi / new message: exit / chat ended
- *     ./chat -k 0                     # IPC_PRIVATE: a queue no other program can open
+ *     make && printf 'hi\nexit\n' | ./chat   # new message: hi, new message: exit, chat ended
+ *     ./chat -k 0     # IPC_PRIVATE: a queue no other program can open
  *
- * The message queue calls are all here.  Two helpers from common/ do the
- * plumbing around them: watch_child_exit (cleanup.c) removes the queue the
- * moment the child ends, so a parent blocked in msgsnd or read stops at
- * once; check_message_fits (lab.c) refuses a message larger than the queue
- * can ever hold, which msgsnd would otherwise wait on for ever.
+ * The armour is out of sight: chat-child.c (the child dies with its parent;
+ * chat's exit status), and common/: watch_child_exit (cleanup.c) removes the
+ * queue the moment the child ends, so a parent blocked in msgsnd or read
+ * stops; check_message_fits (lab.c) refuses a message too big for the queue.
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "chat-child.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +28,6 @@
 #define MSG_TYPE 041375   /* the article's message type (octal, 17149) */
 #define MSG_SIZE 256      /* bytes of text in one message */
 #define END_WORD "exit"
-#define QUEUE_REMOVED 3   /* the child's exit status when its queue vanished */
 
 /* The article's msg_t: a long type first, as msgsnd/msgrcv require. */
 typedef struct {
@@ -50,27 +45,79 @@ static const char usage_text[] =
     "  -m MODE  permissions of the new queue, octal (default 0600)\n"
     "  -h       this help\n";
 
+/* The child's step and the parent's sending, below main. */
+static int receive_main(int msqid, pid_t parent);
+static bool send_line(int msqid, const char *line, size_t len);
+
+int main(int argc, char *argv[])
+{
+    key_t key;
+    int mode;
+
+    lab_init(usage_text);
+    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    if (first_arg < argc)
+        usage_bad("unexpected argument '%s'", argv[first_arg]);
+
+    /* lesson: msgget, fork, send, wait for the child, msgctl IPC_RMID */
+    /* Step 1: create the queue.  IPC_EXCL (the article has only IPC_CREAT):
+     * ours and empty, not one a killed run left with its old messages. */
+    signals_hold();
+    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    if (msqid == -1)
+        die_msgget(key);
+    cleanup_queue(msqid, ON_SIGNAL | ON_ERROR | ON_CHILD_EXIT);
+
+    /* Step 2: fork; the child receives.  watch_child_exit first, to notice a
+     * child that dies at once; stdout is line-buffered: nothing half-written. */
+    watch_child_exit();
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0)
+        exit(receive_main(msqid, parent));
+
+    /* Step 3, the parent: send each line until "exit"; at the end of input,
+     * "exit" as if typed (the article's scanf loop spun forever there).  If
+     * the child ends first (`./chat | head -1`), send_line returns false. */
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t len;
+    while ((len = read_line(stdin, &line, &capacity)) != -1)
+        if (!send_line(msqid, line, (size_t)len) || starts_with(line, (size_t)len, END_WORD))
+            break;
+    if (len == -1 && !child_has_ended()) /* end of input, not SIGCHLD's EINTR */
+        send_line(msqid, END_WORD, strlen(END_WORD));
+    free(line);
+
+    /* The queue goes only after the child has read "exit": no sleep. */
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid %d", (int)pid);
+
+    /* Step 4: remove the queue (the article does not); EINVAL: removed already
+     * by the SIGCHLD handler, the moment the child ended. */
+    if (msgctl(msqid, IPC_RMID, NULL) == -1 && !(errno == EINVAL && child_has_ended()))
+        die("msgctl IPC_RMID queue %d", msqid);
+    cleanup_forget();
+
+    return child_result(pid, status, msqid); /* the child's, or why it died */
+    /* end of lesson */
+}
+
 /* Step 2, the child: receive and print until a message starts with "exit".
- * Without MSG_NOERROR (the article passes it): a message too big for
- * body would be cut silently; here it is an E2BIG error instead. */
+ * No MSG_NOERROR (the article's): a message too big is E2BIG, not cut. */
 static int receive_main(int msqid, pid_t parent)
 {
     msg_t msg;
-
-    /* If the parent is killed with SIGKILL, nobody would ever send "exit" or
-     * remove the queue: end with it instead of waiting in msgrcv forever.
-     * (If it died before this line, getppid() has changed already.) */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-        die("prctl PR_SET_PDEATHSIG");
-    if (getppid() != parent)
-        return 1;
+    end_with_parent(parent); /* not left in msgrcv if the parent is killed */
 
     /* lesson: msgrcv type MSG_TYPE and print, until END_WORD */
     for (;;) {
         ssize_t n = msgrcv(msqid, &msg, MSG_SIZE, MSG_TYPE, 0);
-        /* The queue removed under us: by the parent, which has said why (or
-         * a signal stopped it), or by another program, which the parent
-         * will report (child_result).  Either way, not a word here. */
+        /* The queue removed under us: by the parent, which has said why, or by
+         * another program, which the parent reports (child_result).  Quiet. */
         if (n == -1 && (errno == EIDRM || errno == EINVAL))
             return QUEUE_REMOVED;
         if (n == -1)
@@ -85,11 +132,9 @@ static int receive_main(int msqid, pid_t parent)
     /* end of lesson */
 }
 
-/* Send one line, in as many messages as it needs.  msgsnd's msgsz is the
- * text's length: it never counts the type field, and no NUL is sent.
- * Returns false when the child has ended: the SIGCHLD handler interrupted a
- * msgsnd waiting on a full queue (EINTR), or had removed the queue before
- * the call (EINVAL), so we never wait forever for a reader that is gone. */
+/* Step 3: send one line, in as many messages as it needs; msgsz is the
+ * text's length (no type field, no NUL).  false: the child has ended, and
+ * its SIGCHLD interrupted msgsnd (EINTR) or removed the queue (EINVAL). */
 static bool send_line(int msqid, const char *line, size_t len)
 {
     /* lesson: msgsnd the line, MSG_SIZE bytes at most a message */
@@ -106,93 +151,10 @@ static bool send_line(int msqid, const char *line, size_t len)
             die_queue("msgsnd", msqid);
         }
         sent += piece;
-        /* A line starting with the end word ends the chat after its first
-         * message, exactly where the child stops reading. */
+        /* A line starting with the end word: the child reads no more. */
         if (starts_with(line, len, END_WORD))
             return true;
     } while (sent < len);
     return true;
-    /* end of lesson */
-}
-
-/* Step 3, the parent: send each line until "exit".  At the end of input it
- * sends "exit" as if typed, so the child always ends (the article's scanf
- * loop spun forever there, and never consumed the newline).  It stops early
- * if the child ends first (killed, or its output closed: `./chat | head -1`). */
-static void send_main(int msqid)
-{
-    char *line = NULL;
-    size_t capacity = 0;
-    ssize_t len;
-
-    while ((len = read_line(stdin, &line, &capacity)) != -1) {
-        if (!send_line(msqid, line, (size_t)len) || starts_with(line, (size_t)len, END_WORD))
-            break;
-    }
-    /* len == -1: the end of input, or a read interrupted by SIGCHLD. */
-    if (len == -1 && !child_has_ended())
-        send_line(msqid, END_WORD, strlen(END_WORD));
-    free(line);
-}
-
-/* The parent's exit status: the child's.  A child that exited non-zero has
- * printed its own error line; one killed by a signal could not, so say it. */
-static int child_result(pid_t pid, int status, int msqid)
-{
-    if (WIFEXITED(status) && WEXITSTATUS(status) == QUEUE_REMOVED) {
-        fprintf(stderr, "chat: msgrcv queue %d (the queue was removed by another "
-                "program): %s (EIDRM)\n", msqid, strerror(EIDRM));
-        return 1;
-    }
-    return child_exit_code(pid, status, "the child printing the messages");
-}
-
-int main(int argc, char *argv[])
-{
-    key_t key;
-    int mode;
-
-    lab_init(usage_text);
-    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
-    if (first_arg < argc)
-        usage_bad("unexpected argument '%s'", argv[first_arg]);
-
-    /* lesson: msgget, fork, send, wait for the child, msgctl IPC_RMID */
-    /* Step 1: create the queue.  IPC_EXCL (the article has only IPC_CREAT)
-     * makes sure it is ours and empty: a queue left by a killed run would
-     * otherwise feed its old messages into this chat. */
-    signals_hold();
-    int msqid = msgget(key, IPC_CREAT | IPC_EXCL | mode);
-    if (msqid == -1)
-        die_msgget(key);
-    cleanup_queue(msqid, ON_SIGNAL | ON_ERROR | ON_CHILD_EXIT);
-
-    /* Step 2: fork.  stdout is line-buffered (lab_init), so no half-written
-     * output is copied into the child.  watch_child_exit first: a child that
-     * dies at once must still be noticed. */
-    watch_child_exit();
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == -1)
-        die("fork");
-    if (pid == 0)
-        exit(receive_main(msqid, parent));
-
-    send_main(msqid);
-
-    /* wait() orders the end: the queue goes only after the child has read
-     * "exit", so no message is lost and no sleep is needed. */
-    int status;
-    if (waitpid(pid, &status, 0) == -1)
-        die("waitpid %d", (int)pid);
-
-    /* Step 4: remove the queue (missing in the article).  The SIGCHLD
-     * handler removed it already, the moment the child ended; this call is
-     * what a program without that handler would need. */
-    if (msgctl(msqid, IPC_RMID, NULL) == -1 && !(errno == EINVAL && child_has_ended()))
-        die("msgctl IPC_RMID queue %d", msqid);
-    cleanup_forget();
-
-    return child_result(pid, status, msqid);
     /* end of lesson */
 }

@@ -6,6 +6,9 @@
  *
  *     make && ./typed-send 1:hello && ./queue-stat
  *     ./queue-stat -r          # print, then remove the queue
+ *
+ * The armour is in common/: check_queue_owner (lab.c); with -r, signals_hold
+ * and cleanup_queue (cleanup.c) remove the queue even if a signal stops us.
  */
 #define _GNU_SOURCE
 #include "lab.h"

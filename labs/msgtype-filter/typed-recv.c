@@ -11,12 +11,14 @@
  *     make && printf 'a\nb\nc\nd\n' | ./typed-send
  *     ./typed-recv -n          # b, d (type 2), then stops: nothing left
  *     ./typed-recv -t 0 -n -r  # a, c, then removes the queue
+ *
+ * The options are parsed out of sight, in typed-options.c.
  */
-#define _GNU_SOURCE /* MSG_EXCEPT */
+#define _GNU_SOURCE
 #include "lab.h"
+#include "typed-options.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <sys/msg.h>
 #include <unistd.h>
@@ -41,72 +43,37 @@ static const char usage_text[] =
 
 int main(int argc, char *argv[])
 {
-    const char *key_text = NULL;
-    long msgtyp = 2, bytes = TEXT_SIZE, count = -1;
-    int flags = 0;
-    bool remove_queue = false, others_allowed = false;
-    int opt;
+    struct recv_options opt = { .msgtyp = 2, .bytes = TEXT_SIZE, .count = -1 };
 
     lab_init(usage_text);
-    while ((opt = getopt(argc, argv, "+:k:t:xneb:c:roh")) != -1) {
-        switch (opt) {
-        case 'k': key_text = optarg; break;
-        case 't':
-            if (!parse_long(optarg, LONG_MIN, LONG_MAX, &msgtyp))
-                usage_bad("bad message type '%s': expected an integer", optarg);
-            break;
-        case 'x': flags |= MSG_EXCEPT; break;
-        case 'n': flags |= IPC_NOWAIT; break;
-        case 'e': flags |= MSG_NOERROR; break;
-        case 'b':
-            if (!parse_long(optarg, 0, 1L << 24, &bytes))
-                usage_bad("bad buffer size '%s': expected 0 to %ld bytes", optarg, 1L << 24);
-            break;
-        case 'c':
-            if (!parse_long(optarg, 1, LONG_MAX, &count))
-                usage_bad("bad count '%s': expected a positive integer", optarg);
-            break;
-        case 'r': remove_queue = true; break;
-        case 'o': others_allowed = true; break;
-        case 'h': usage_help();
-        default: usage_bad_option(opt);
-        }
-    }
-    if (optind < argc)
-        usage_bad("unexpected argument '%s'", argv[optind]);
-    /* The kernel ignores MSG_EXCEPT unless msgtyp > 0: say so, not nothing. */
-    if ((flags & MSG_EXCEPT) && msgtyp <= 0)
-        usage_bad("-x needs a positive -t: MSG_EXCEPT means 'any type but MSGTYP'");
-    key_t key = key_from_option_env_or(key_text, MSG_KEY);
-    if (key == IPC_PRIVATE)
-        usage_bad("key 0 is IPC_PRIVATE: that would be a new, empty queue");
+    parse_recv_options(argc, argv, MSG_KEY, &opt);
 
     /* lesson: msgget, msgrcv as the options say, print; -r: IPC_RMID */
     /* Step 1: open the queue; no IPC_CREAT, so a missing one is ENOENT
      * instead of a new empty queue to wait on forever. */
-    if (remove_queue)
+    if (opt.remove_queue)
         signals_hold(); /* until the queue is registered for removal */
-    int msqid = msgget(key, 0);
+    int msqid = msgget(opt.key, 0);
     if (msqid == -1)
-        die_msgget(key);
-    check_queue_owner(msqid, key, others_allowed); /* anyone may have made it */
-    if (remove_queue)
+        die_msgget(opt.key);
+    check_queue_owner(msqid, opt.key, opt.others_allowed); /* anyone may have made it */
+    if (opt.remove_queue)
         cleanup_queue(msqid, ON_SIGNAL); /* -r: also when a signal stops us */
 
-    /* The buffer: a long for mtype, then `bytes` bytes of text.  msgsz is
-     * `bytes` alone (the article added sizeof(long), which is wrong). */
-    struct { long mtype; char mtext[]; } *msg = malloc(sizeof(long) + (size_t)bytes);
+    /* The buffer: a long for mtype, then opt.bytes (-b) bytes of text.  msgsz
+     * is opt.bytes alone (the article added sizeof(long), which is wrong). */
+    struct { long mtype; char mtext[]; } *msg = malloc(sizeof(long) + (size_t)opt.bytes);
     if (msg == NULL)
-        die("malloc %ld bytes", bytes);
+        die("malloc %ld bytes", opt.bytes);
 
     /* Step 3: receive, one message per call. */
-    for (long received = 0; count < 0 || received < count; received++) {
-        ssize_t n = msgrcv(msqid, msg, (size_t)bytes, msgtyp, flags);
+    for (long received = 0; opt.count < 0 || received < opt.count; received++) {
+        ssize_t n = msgrcv(msqid, msg, (size_t)opt.bytes, opt.msgtyp, opt.flags);
         if (n == -1 && errno == ENOMSG)
             break; /* -n and nothing matches: done */
         if (n == -1 && errno == E2BIG)
             die("msgrcv queue %d: the message is longer than %ld bytes and stays "
-                "queued (-e cuts it, -b gives a bigger buffer)", msqid, bytes);
+                "queued (-e cuts it, -b gives a bigger buffer)", msqid, opt.bytes);
         if (n == -1)
             die_queue("msgrcv", msqid); /* EIDRM: the queue was removed */
         printf("rcv rcv_ret=%zd, mtype=%ld, mtext=", n, msg->mtype);
@@ -117,7 +84,7 @@ int main(int argc, char *argv[])
     }
     free(msg);
 
-    if (remove_queue) {
+    if (opt.remove_queue) {
         if (msgctl(msqid, IPC_RMID, NULL) == -1)
             die("msgctl IPC_RMID queue %d", msqid);
         cleanup_forget();

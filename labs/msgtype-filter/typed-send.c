@@ -7,12 +7,14 @@
  *     make && printf 'a\nb\nc\n' | ./typed-send    # types 1, 2, 1
  *     ./typed-send 3:urgent 1:normal              # explicit TYPE:TEXT
  *     ./typed-recv -n                             # takes the type 2 ones
+ *
+ * The options and arguments are parsed out of sight, in typed-options.c.
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "typed-options.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -59,40 +61,15 @@ static void send_typed(int msqid, long type, const char *text, size_t len)
     /* end of lesson */
 }
 
-/* "TYPE:TEXT" -> type and text; false if TYPE is not a positive integer. */
-static bool split_argument(char *arg, long *type, const char **text)
-{
-    char *colon = strchr(arg, ':');
-
-    *text = arg;
-    if (colon == NULL)
-        return false;
-    *colon = '\0';
-    bool ok = parse_long(arg, 1, LONG_MAX, type);
-    *colon = ':';
-    *text = colon + 1;
-    return ok;
-}
-
 int main(int argc, char *argv[])
 {
     key_t key;
     int mode;
+    bool others_allowed; /* -o */
 
     lab_init(usage_text);
-    bool others_allowed;
-    int first_arg = parse_key_mode_owner_options(argc, argv, MSG_KEY, &key, &mode,
-                                                 &others_allowed);
-    /* Check every argument before the queue is touched. */
-    for (int i = first_arg; i < argc; i++) {
-        long type;
-        const char *text;
-        if (!split_argument(argv[i], &type, &text))
-            usage_bad("bad message '%s': expected TYPE:TEXT with TYPE a positive integer",
-                      argv[i]);
-    }
-    if (key == IPC_PRIVATE)
-        usage_bad("key 0 is IPC_PRIVATE: no other program could open that queue");
+    /* Every TYPE:TEXT argument is checked there, before the queue is touched. */
+    int first_arg = parse_send_options(argc, argv, MSG_KEY, &key, &mode, &others_allowed);
 
     /* lesson: msgget, then send the arguments or the input lines */
     /* Step 1: create the queue, or open the one that exists (the article

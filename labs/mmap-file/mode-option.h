@@ -1,0 +1,11 @@
+/* mode-option.h - the options of mmap-write, which creates its file
+ * (mode-option.c).  Not the lesson: option parsing. */
+#ifndef MODE_OPTION_H
+#define MODE_OPTION_H
+
+/* Parses -m MODE (octal, into *mode, which holds the default) and -h; bad
+ * usage exits 2 (usage_bad), -h exits 0.  Returns the index in argv of the
+ * first argument after the options. */
+int parse_mode_option(int argc, char *argv[], int *mode);
+
+#endif
