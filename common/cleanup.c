@@ -1,18 +1,18 @@
-/* cleanup.c - remove the program's System V objects when it is stopped.
+/* cleanup.c - remove the program's System V objects, and its temporary
+ * file, when it is stopped or gives up.
  *
- * A message queue or a shared memory segment outlives the process that made
- * it (it is "kernel persistent"), so a program that owns one must remove it
- * even when Ctrl-C, kill, a closed terminal or a closed pipe stops it.  The
- * handlers below do only async-signal-safe work: they read a small fixed
- * table and make the msgctl/shmctl(IPC_RMID) system calls; the stop handler
- * then re-raises the signal so the parent shell still sees "killed by
- * SIGTERM".  (The other IPC calls of common/ are lab.c's IPC_STAT.)
+ * A queue or a segment outlives the process that made it, so a program that
+ * owns one removes it even when Ctrl-C, kill, a closed terminal or a closed
+ * pipe stops it.  The handlers do only async-signal-safe work: read a small
+ * fixed table, msgctl/shmctl(IPC_RMID), unlink; then the stop handler
+ * re-raises the signal, so the shell still sees "killed by SIGTERM".  An
+ * exit with a failure status (die, fail) removes what is ON_ERROR: on_exit,
+ * so that lab.c's die() needs nothing from here.
  */
 #define _GNU_SOURCE
 #include "lab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/msg.h>
@@ -31,7 +31,6 @@ enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
 
 static struct owned_object owned[MAX_OBJECTS];
 static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
-static volatile sig_atomic_t child_ended;
 /* The contract's three; SIGPIPE: `./chat-recv | head -1` must not leave the
  * queue behind when head goes away; SIGQUIT: Ctrl-\ is typed too. */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
@@ -94,26 +93,47 @@ void signals_hold(void)
         die("sigprocmask");
 }
 
-/* A signal ignored when the program started stays ignored: whoever ran us
- * with nohup, or from a shell with trap '' HUP, asked for that.  So the
- * dispositions are read once, before our first handler replaces any. */
-static void install_handlers(void)
+/* At exit: a failure status removes what is ON_ERROR; the file goes always. */
+static void remove_at_exit(int status, void *unused)
+{
+    (void)unused;
+    if (status != 0)
+        remove_owned(ON_ERROR);
+    remove_owned_file();
+}
+
+/* The first registration installs the handlers and the exit-time removal.
+ * A signal ignored when the program started stays ignored: whoever ran us
+ * with nohup, or from a shell with trap '' HUP, asked for that. */
+static void take_charge(void)
 {
     static bool installed;
     struct sigaction sa = { .sa_handler = on_stop_signal }, old;
 
+    owner_pid = getpid();
     if (installed)
         return;
+    installed = true;
+    if (on_exit(remove_at_exit, NULL) != 0) {
+        remove_at_exit(1, NULL);
+        errno = ENOMEM; /* on_exit does not set errno */
+        die("on_exit");
+    }
     sa.sa_mask = stop_set(); /* one removal at a time */
     for (int i = 0; i < N_STOP_SIGNALS; i++) {
         if (sigaction(stop_signals[i], NULL, &old) == -1)
             die("sigaction");
-        if (old.sa_handler == SIG_IGN)
-            continue;
-        if (sigaction(stop_signals[i], &sa, NULL) == -1)
+        if (old.sa_handler != SIG_IGN && sigaction(stop_signals[i], &sa, NULL) == -1)
             die("sigaction");
     }
-    installed = true;
+}
+
+static void release_signals(void)
+{
+    sigset_t set = stop_set();
+
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+        die("sigprocmask");
 }
 
 static struct owned_object *free_slot(void)
@@ -128,16 +148,12 @@ static struct owned_object *free_slot(void)
 
 static void add_owned(int kind, int id, int when)
 {
-    sigset_t set = stop_set();
-
-    install_handlers();
-    owner_pid = getpid();
+    take_charge();
     struct owned_object *slot = free_slot();
     slot->id = id;
     slot->when = when;
     slot->kind = kind; /* last: the slot is complete when seen */
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
+    release_signals();
 }
 
 void cleanup_queue(int msqid, int when)
@@ -156,84 +172,22 @@ void cleanup_forget(void)
         owned[i].kind = 0;
 }
 
-/* Called by die(). */
-void cleanup_after_error(void)
-{
-    remove_owned(ON_ERROR);
-}
-
-/* exit() runs the atexit functions, and die() ends with exit(1): so every
- * error, and every other exit, removes the file while it is registered. */
 void cleanup_file(const char *path)
 {
-    static bool removed_at_exit;
-    sigset_t set = stop_set();
-
-    owner_pid = getpid();
     owned_file_path = path;
     owned_file_set = 1; /* last: the path is complete when seen */
-    if (!removed_at_exit) {
-        if (atexit(remove_owned_file) != 0) {
-            remove_owned_file();
-            errno = ENOMEM; /* atexit does not set errno */
-            die("atexit");
-        }
-        removed_at_exit = true;
-    }
-    install_handlers();
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
+    take_charge();
+    release_signals();
 }
 
 void cleanup_file_forget(void)
 {
-    sigset_t set = stop_set();
-
     owned_file_set = 0;
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
+    release_signals();
 }
 
-void cleanup_file_remove(void)
+void cleanup_now(int when)
 {
+    remove_owned(when);
     remove_owned_file();
-}
-
-/* SIGCHLD: the child has ended.  Removing the objects here, in the handler,
- * leaves no window: a msgsnd that blocks just after the child died still
- * fails, because the queue is already gone (a flag checked before msgsnd
- * could be set just after the check, and the send would wait forever). */
-static void on_child_exit(int sig)
-{
-    int saved = errno;
-
-    (void)sig;
-    child_ended = 1;
-    remove_owned(ON_CHILD_EXIT);
-    /* A read of stdin interrupted now returns EINTR; one about to start
-     * would wait for input that nobody needs any more.  With /dev/null on
-     * fd 0 it finds the end of input at once (open and dup2 are
-     * async-signal-safe). */
-    int null = open("/dev/null", O_RDONLY);
-    if (null != -1) {
-        (void)dup2(null, STDIN_FILENO);
-        (void)close(null);
-    }
-    errno = saved;
-}
-
-void watch_child_exit(void)
-{
-    /* No SA_RESTART: a blocked read or msgsnd returns EINTR.  SA_NOCLDSTOP:
-     * a child stopped with Ctrl-Z or SIGSTOP has not ended. */
-    struct sigaction sa = { .sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGCHLD, &sa, NULL) == -1)
-        die("sigaction SIGCHLD");
-}
-
-bool child_has_ended(void)
-{
-    return child_ended;
 }
