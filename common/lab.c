@@ -32,17 +32,7 @@ static void error_line(int err, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
-__attribute__((format(printf, 2, 3)))
-static void say(int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    error_line(err, fmt, ap);
-    va_end(ap);
-}
-
-/* At exit: flush and close stdout, checked, or `prog >/dev/full` would exit
- * 0 having written nothing.  After an error line, one is enough. */
+/* At exit, or `prog >/dev/full` would exit 0 having written nothing. */
 static void close_stdout(void)
 {
     errno = 0;
@@ -50,7 +40,9 @@ static void close_stdout(void)
     if (fclose(stdout) == EOF) /* the last write's error (NFS, a pipe...) */
         failed = true;
     if (failed && !dying) {
-        say(errno != 0 ? errno : EIO, "write standard output");
+        int err = errno != 0 ? errno : EIO; /* an earlier write's error */
+        fprintf(stderr, "%s: write standard output: %s (%s)\n", lab_name,
+                strerror(err), strerrorname_np(err) ? strerrorname_np(err) : "unknown errno");
         _exit(1); /* exit() may not be called again from an atexit handler */
     }
 }
@@ -60,8 +52,7 @@ void lab_init(const char *text)
     lab_name = program_invocation_short_name;
     usage_text = text;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    /* Line-buffered stderr: each error line goes out whole, in one write, so
-     * a parent's and its child's lines never interleave. */
+    /* Each error line in one write: a parent's and a child's never mix. */
     static char stderr_buffer[BUFSIZ];
     setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     if (atexit(close_stdout) != 0) {
@@ -78,8 +69,8 @@ void usage_help(void)
 
 void usage_bad(const char *fmt, ...)
 {
-    va_list ap;
     if (fmt != NULL) {
+        va_list ap;
         va_start(ap, fmt);
         error_line(-1, fmt, ap);
         va_end(ap);
@@ -90,9 +81,8 @@ void usage_bad(const char *fmt, ...)
 
 void usage_bad_option(int getopt_result)
 {
-    if (getopt_result == ':')
-        usage_bad("option -%c needs a value", optopt);
-    usage_bad("unknown option -%c", optopt);
+    usage_bad(getopt_result == ':' ? "option -%c needs a value" : "unknown option -%c",
+              optopt);
 }
 
 int parse_key_mode_options(int argc, char *argv[], key_t article_key,
@@ -100,12 +90,10 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
 {
     const char *key_text = NULL;
     int opt;
-
     *mode = DEFAULT_MODE;
     if (others_allowed != NULL)
         *others_allowed = false;
-    /* "+": stop at the first argument ("-1:text" is one); ":": a missing
-     * value is ':', not '?'. */
+    /* "+": stop at the first argument ("-1:text"); ":": report ':' not '?'. */
     while ((opt = getopt(argc, argv, others_allowed ? "+:k:m:oh" : "+:k:m:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
@@ -135,38 +123,18 @@ void parse_peer_options(int argc, char *argv[], key_t article_key,
         usage_bad("key 0 is IPC_PRIVATE: %s", why_not_private);
 }
 
-void die(const char *fmt, ...)
-{
-    int err = errno;
-    va_list ap;
-    dying = true;
-    va_start(ap, fmt);
-    error_line(err, fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-void fail(const char *fmt, ...)
-{
-    va_list ap;
-    dying = true;
-    va_start(ap, fmt);
-    error_line(-1, fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-void todo(const char *what)
-{
-    fail("not written yet: %s", what);
-}
+/* die and fail: exit() then runs cleanup.c's removal (ON_ERROR). */
+#define ERROR_EXIT(err) do { va_list ap; dying = true; va_start(ap, fmt); \
+        error_line(err, fmt, ap); va_end(ap); exit(1); } while (0)
+void die(const char *fmt, ...) { ERROR_EXIT(errno); }
+void fail(const char *fmt, ...) { ERROR_EXIT(-1); }
+void todo(const char *what) { fail("not written yet: %s", what); }
 
 _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 {
     unsigned k = (unsigned)key;
     const char *own_key = key_is_default
         ? "; or choose a key of your own with -k KEY or IPC_LAB_KEY" : "";
-
     if (errno == EEXIST)
         die("%s key 0x%08x (in use, or left by a killed run? remove it with: "
             "ipcrm -%c 0x%08x%s)", call, k, ipcrm_option, k, own_key);
@@ -186,13 +154,11 @@ void die_queue(const char *call, int msqid)
 {
     int err = errno;
     struct msqid_ds ds;
-
     /* EINVAL is also a msgsnd over msgmax: then the queue is still there. */
-    if (err == EIDRM || (err == EINVAL && msgctl(msqid, IPC_STAT, &ds) == -1)) {
-        errno = err;
-        die("%s queue %d (the queue was removed)", call, msqid);
-    }
+    bool removed = err == EIDRM || (err == EINVAL && msgctl(msqid, IPC_STAT, &ds) == -1);
     errno = err;
+    if (removed)
+        die("%s queue %d (the queue was removed)", call, msqid);
     if (err == EINVAL && strcmp(call, "msgsnd") == 0)
         die("msgsnd queue %d (the message is longer than msgmax, "
             "/proc/sys/kernel/msgmax)", msqid);
@@ -204,12 +170,10 @@ void check_message_fits(int msqid, size_t len)
     static int known_id = -1;
     static size_t qbytes;
     struct msqid_ds ds;
-
     if (known_id != msqid) {
         /* A queue we may not read (-m 0200), or gone: msgsnd decides. */
-        int stat = msgctl(msqid, IPC_STAT, &ds);
         known_id = msqid;
-        qbytes = stat == -1 ? SIZE_MAX : ds.msg_qbytes;
+        qbytes = msgctl(msqid, IPC_STAT, &ds) == -1 ? SIZE_MAX : ds.msg_qbytes;
     }
     if (len > qbytes) {
         errno = EMSGSIZE;
@@ -223,9 +187,7 @@ void check_owner(const char *call, const char *kind, key_t key,
 {
     uid_t me = geteuid();
     unsigned k = (unsigned)key;
-
-    /* The creator keeps the owner's rights after IPC_SET gives an object
-     * away, so one someone else made is not ours (key squatting). */
+    /* A creator keeps its rights after IPC_SET: one made by another is not ours. */
     if ((perm->uid != me || perm->cuid != me) && !others_allowed) {
         errno = EPERM;
         die("%s key 0x%08x (the %s belongs to uid %u, not to you: choose a key of "
@@ -240,7 +202,6 @@ void check_owner(const char *call, const char *kind, key_t key,
 void check_queue_owner(int msqid, key_t key, bool others_allowed)
 {
     struct msqid_ds ds;
-
     if (msgctl(msqid, IPC_STAT, &ds) == -1) {
         if (errno == EACCES) /* not even allowed to look: another user's */
             die_msgget(key);
@@ -255,7 +216,6 @@ static bool parse_integer(const char *text, int base, bool allow_minus, long lon
 {
     char *end;
     const char *digits = text;
-
     if (text == NULL)
         return false;
     if (allow_minus && *digits == '-')
@@ -270,7 +230,6 @@ static bool parse_integer(const char *text, int base, bool allow_minus, long lon
 bool parse_key(const char *text, key_t *key)
 {
     long long v;
-
     /* 32 bits, unsigned as ipcs shows it: 0xdeadbeef is welcome. */
     if (!parse_integer(text, 0, false, &v) || v > UINT32_MAX)
         return false;
@@ -280,13 +239,9 @@ bool parse_key(const char *text, key_t *key)
 
 key_t key_from_option_env_or(const char *option_text, key_t article_key)
 {
-    const char *text = option_text, *from = "-k";
+    const char *text = option_text != NULL ? option_text : getenv("IPC_LAB_KEY");
+    const char *from = option_text != NULL ? "-k" : "IPC_LAB_KEY";
     key_t key;
-
-    if (text == NULL) {
-        text = getenv("IPC_LAB_KEY");
-        from = "IPC_LAB_KEY";
-    }
     key_is_default = text == NULL;
     if (text == NULL)
         return article_key;
@@ -299,7 +254,6 @@ key_t key_from_option_env_or(const char *option_text, key_t article_key)
 bool parse_mode(const char *text, int *mode)
 {
     long long v;
-
     if (!parse_integer(text, 8, false, &v) || v > 0777)
         return false;
     *mode = (int)v;
@@ -309,7 +263,6 @@ bool parse_mode(const char *text, int *mode)
 bool parse_long(const char *text, long min, long max, long *value)
 {
     long long v;
-
     if (!parse_integer(text, 10, min < 0, &v) || v < min || v > max)
         return false;
     *value = (long)v;
@@ -320,44 +273,32 @@ ssize_t read_line(FILE *in, char **line, size_t *capacity)
 {
     errno = 0;
     ssize_t len = getline(line, capacity, in);
-    if (len == -1) {
-        if (ferror(in) && errno == EINTR) {
-            clearerr(in); /* a handler without SA_RESTART: the caller decides */
-            errno = EINTR;
-            return -1;
-        }
-        if (ferror(in))
-            die("read standard input");
-        return -1; /* end of input */
-    }
-    if (len > 0 && (*line)[len - 1] == '\n')
+    if (len == -1 && ferror(in) && errno == EINTR)
+        clearerr(in); /* a handler without SA_RESTART: the caller decides */
+    else if (len == -1 && ferror(in))
+        die("read standard input");
+    else if (len > 0 && (*line)[len - 1] == '\n')
         (*line)[--len] = '\0';
-    return len;
-}
-
-static bool prompts_wanted(void)
-{
-    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    return len; /* -1 also at the end of input */
 }
 
 void prompt(const char *text)
 {
-    if (!prompts_wanted())
-        return;
-    fputs(text, stdout);
-    check_stdout(NULL); /* also flushes: the prompt has no newline */
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        fputs(text, stdout);
+        check_stdout(NULL); /* also flushes: the prompt has no newline */
+    }
 }
 
 void prompt_end_of_input(void)
 {
-    if (prompts_wanted())
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
         putchar('\n');
 }
 
 bool starts_with(const char *text, size_t len, const char *word)
 {
     size_t n = strlen(word);
-
     return len >= n && memcmp(text, word, n) == 0;
 }
 
@@ -383,7 +324,6 @@ void print_text_line(const char *prefix, const char *text, size_t len)
 void print_message_line(const char *prefix, const char *text, size_t len)
 {
     const char *nul = memchr(text, '\0', len);
-
     if (nul != NULL)
         len = (size_t)(nul - text);
     if (len > 0 && text[len - 1] == '\n')
@@ -395,7 +335,6 @@ void print_time_line(const char *name, time_t t)
 {
     char text[32] = "never";
     struct tm *tm = localtime(&t);
-
     if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
         snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
     printf("%s: %s\n", name, text);
@@ -406,9 +345,9 @@ int child_exit_code(pid_t pid, int status, const char *child)
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     int sig = WTERMSIG(status);
-    say(-1, "%s (pid %d) was killed%s: %s (SIG%s)", child, (int)pid,
-        sig == SIGPIPE ? " (its output was closed)" : "", strsignal(sig),
-        sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    fprintf(stderr, "%s: %s (pid %d) was killed%s: %s (SIG%s)\n", lab_name, child, (int)pid,
+            sig == SIGPIPE ? " (its output was closed)" : "", strsignal(sig),
+            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
     return 1;
 }
 
