@@ -14,8 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "lab.h"
-#include "shm-support.h"
-#include "shm_key.h"
+#include "shm-support.h" /* and shm_key.h */
 
 #include <errno.h>
 #include <string.h>

@@ -13,8 +13,7 @@
  */
 #define _GNU_SOURCE /* SHM_DEST */
 #include "lab.h"
-#include "shm-support.h"
-#include "shm_key.h"
+#include "shm-support.h" /* and shm_key.h */
 
 #include <limits.h>
 #include <sys/shm.h>

@@ -1,12 +1,13 @@
 /* shm-support.h - what this lab's lessons keep out of sight, in
  * shm-support.c: the owner check of a segment opened by key; shm-write's
- * options and its error for a segment too small;
- * shm-producer's and shm-consumer's error for a segment of another size, and
- * their waits (for the segment to be set up, for their turn). */
+ * options and its error for a segment too small; shm-producer's and
+ * shm-consumer's error for a segment of another size, and their waits (for
+ * the segment to be set up, for their turn). */
 #ifndef SHM_SUPPORT_H
 #define SHM_SUPPORT_H
 
 #include "shm_com.h"
+#include "shm_key.h" /* the key shm-write, shm-read and shm-stat agree on */
 
 #include <semaphore.h>
 #include <stdbool.h>
