@@ -1,43 +1,30 @@
-/* cleanup.c - remove the program's System V objects when it is stopped.
- *
- * A message queue or a shared memory segment outlives the process that made
- * it (it is "kernel persistent"), so a program that owns one must remove it
- * even when Ctrl-C, kill, a closed terminal or a closed pipe stops it.  The
- * handlers below do only async-signal-safe work: they read a small fixed
- * table and make the msgctl/shmctl(IPC_RMID) system calls; the stop handler
- * then re-raises the signal so the parent shell still sees "killed by
- * SIGTERM".  (The other IPC calls of common/ are lab.c's IPC_STAT.)
- */
-#define _GNU_SOURCE
+/* cleanup.c - a queue or a segment outlives the process that made it:
+ * remove the program's objects, and its temporary file, when Ctrl-C, kill,
+ * a closed terminal or pipe stops it (async-signal-safe handlers that then
+ * re-raise the signal), or when it exits failing (on_exit: lab.c's die()
+ * needs nothing from here; this file uses lab.c, not the other way round). */
+#define _GNU_SOURCE /* on_exit */
 #include "lab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/msg.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
-enum { MAX_OBJECTS = 4 };
+enum { MAX_OBJECTS = 4, KIND_QUEUE = 1, KIND_SEGMENT = 2 };
 
-struct owned_object {
-    volatile sig_atomic_t kind; /* 0 = free slot */
-    volatile sig_atomic_t id;
-    volatile sig_atomic_t when;
-};
-
-enum { KIND_QUEUE = 1, KIND_SEGMENT = 2 };
-
-static struct owned_object owned[MAX_OBJECTS];
-static volatile sig_atomic_t owner_pid; /* a forked child is not the owner */
-static volatile sig_atomic_t child_ended;
-/* The contract's three; SIGPIPE: `./chat-recv | head -1` must not leave the
- * queue behind when head goes away; SIGQUIT: Ctrl-\ is typed too. */
+static struct { volatile sig_atomic_t kind, id, when; } owned[MAX_OBJECTS]; /* kind 0: free */
+static const char *owned_file_path;      /* cleanup_file: one, the caller's */
+static volatile sig_atomic_t owned_file_set;
+static volatile sig_atomic_t owner_pid;  /* a forked child is not the owner */
+/* SIGPIPE: `./chat-recv | head -1` must not leave the queue behind when
+ * head goes away; SIGQUIT: Ctrl-\ is typed too. */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
 enum { N_STOP_SIGNALS = sizeof stop_signals / sizeof stop_signals[0] };
 
-static void remove_owned(int when)
+void cleanup_now(int when)
 {
     if (owner_pid != getpid())
         return;
@@ -51,16 +38,7 @@ static void remove_owned(int when)
             (void)shmctl(owned[i].id, IPC_RMID, NULL);
         owned[i].kind = 0;
     }
-}
-
-/* A file to remove (cleanup_file): one at a time, the caller's string. */
-static const char *owned_file_path;
-static volatile sig_atomic_t owned_file_set;
-
-/* unlink is async-signal-safe: this runs in the stop handler and at exit. */
-static void remove_owned_file(void)
-{
-    if (owned_file_set && owner_pid == getpid()) {
+    if (owned_file_set) {
         owned_file_set = 0;
         (void)unlink(owned_file_path);
     }
@@ -68,87 +46,75 @@ static void remove_owned_file(void)
 
 static void on_stop_signal(int sig)
 {
-    remove_owned(ON_SIGNAL);
-    remove_owned_file();
-    /* Die of the same signal: it is blocked while we are in here, so it is
-     * delivered, with the default action, as soon as the handler returns. */
+    cleanup_now(ON_SIGNAL);
+    /* Die of the same signal: blocked in here, it is delivered with the
+     * default action as soon as the handler returns. */
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-static sigset_t stop_set(void)
+/* The file goes at every exit; the objects ON_ERROR at a failing one. */
+static void remove_at_exit(int status, void *unused)
+{
+    (void)unused;
+    cleanup_now(status != 0 ? ON_ERROR : 0);
+}
+
+static void change_stop_signals(int how)
 {
     sigset_t set;
-
     sigemptyset(&set);
     for (int i = 0; i < N_STOP_SIGNALS; i++)
         sigaddset(&set, stop_signals[i]);
-    return set;
-}
-
-void signals_hold(void)
-{
-    sigset_t set = stop_set();
-
-    if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+    if (sigprocmask(how, &set, NULL) == -1)
         die("sigprocmask");
 }
 
-/* A signal ignored when the program started stays ignored: whoever ran us
- * with nohup, or from a shell with trap '' HUP, asked for that.  So the
- * dispositions are read once, before our first handler replaces any. */
-static void install_handlers(void)
+void signals_hold(void) { change_stop_signals(SIG_BLOCK); }
+
+/* The first registration installs the handlers and the removal at exit.
+ * A signal ignored at start stays ignored (nohup, trap '' HUP). */
+static void take_charge(void)
 {
     static bool installed;
     struct sigaction sa = { .sa_handler = on_stop_signal }, old;
 
+    owner_pid = getpid();
     if (installed)
         return;
-    sa.sa_mask = stop_set(); /* one removal at a time */
+    installed = true;
+    if (on_exit(remove_at_exit, NULL) != 0) {
+        remove_at_exit(1, NULL);
+        errno = ENOMEM; /* on_exit does not set errno */
+        die("on_exit");
+    }
+    sigfillset(&sa.sa_mask); /* one removal at a time, nothing in between */
     for (int i = 0; i < N_STOP_SIGNALS; i++) {
         if (sigaction(stop_signals[i], NULL, &old) == -1)
             die("sigaction");
-        if (old.sa_handler == SIG_IGN)
-            continue;
-        if (sigaction(stop_signals[i], &sa, NULL) == -1)
+        if (old.sa_handler != SIG_IGN && sigaction(stop_signals[i], &sa, NULL) == -1)
             die("sigaction");
     }
-    installed = true;
-}
-
-static struct owned_object *free_slot(void)
-{
-    for (int i = 0; i < MAX_OBJECTS; i++)
-        if (owned[i].kind == 0)
-            return &owned[i];
-    /* A lab that owns more objects needs a bigger table: say so. */
-    errno = ENOSPC;
-    die("cleanup: more than %d objects to remove", MAX_OBJECTS);
 }
 
 static void add_owned(int kind, int id, int when)
 {
-    sigset_t set = stop_set();
-
-    install_handlers();
-    owner_pid = getpid();
-    struct owned_object *slot = free_slot();
-    slot->id = id;
-    slot->when = when;
-    slot->kind = kind; /* last: the slot is complete when seen */
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
+    take_charge();
+    for (int i = 0; i < MAX_OBJECTS; i++) {
+        if (owned[i].kind == 0) {
+            owned[i].id = id;
+            owned[i].when = when;
+            owned[i].kind = kind; /* last: the slot is complete when seen */
+            change_stop_signals(SIG_UNBLOCK);
+            return;
+        }
+    }
+    errno = ENOSPC; /* a lab that owns more needs a bigger table: say so */
+    die("cleanup: more than %d objects to remove", MAX_OBJECTS);
 }
 
-void cleanup_queue(int msqid, int when)
-{
-    add_owned(KIND_QUEUE, msqid, when);
-}
-
-void cleanup_segment(int shmid, int when)
-{
-    add_owned(KIND_SEGMENT, shmid, when);
-}
+void cleanup_queue(int msqid, int when) { add_owned(KIND_QUEUE, msqid, when); }
+void cleanup_segment(int shmid, int when) { add_owned(KIND_SEGMENT, shmid, when); }
 
 void cleanup_forget(void)
 {
@@ -156,84 +122,16 @@ void cleanup_forget(void)
         owned[i].kind = 0;
 }
 
-/* Called by die(). */
-void cleanup_after_error(void)
-{
-    remove_owned(ON_ERROR);
-}
-
-/* exit() runs the atexit functions, and die() ends with exit(1): so every
- * error, and every other exit, removes the file while it is registered. */
 void cleanup_file(const char *path)
 {
-    static bool removed_at_exit;
-    sigset_t set = stop_set();
-
-    owner_pid = getpid();
     owned_file_path = path;
     owned_file_set = 1; /* last: the path is complete when seen */
-    if (!removed_at_exit) {
-        if (atexit(remove_owned_file) != 0) {
-            remove_owned_file();
-            errno = ENOMEM; /* atexit does not set errno */
-            die("atexit");
-        }
-        removed_at_exit = true;
-    }
-    install_handlers();
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
+    take_charge();
+    change_stop_signals(SIG_UNBLOCK);
 }
 
 void cleanup_file_forget(void)
 {
-    sigset_t set = stop_set();
-
     owned_file_set = 0;
-    if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("sigprocmask");
-}
-
-void cleanup_file_remove(void)
-{
-    remove_owned_file();
-}
-
-/* SIGCHLD: the child has ended.  Removing the objects here, in the handler,
- * leaves no window: a msgsnd that blocks just after the child died still
- * fails, because the queue is already gone (a flag checked before msgsnd
- * could be set just after the check, and the send would wait forever). */
-static void on_child_exit(int sig)
-{
-    int saved = errno;
-
-    (void)sig;
-    child_ended = 1;
-    remove_owned(ON_CHILD_EXIT);
-    /* A read of stdin interrupted now returns EINTR; one about to start
-     * would wait for input that nobody needs any more.  With /dev/null on
-     * fd 0 it finds the end of input at once (open and dup2 are
-     * async-signal-safe). */
-    int null = open("/dev/null", O_RDONLY);
-    if (null != -1) {
-        (void)dup2(null, STDIN_FILENO);
-        (void)close(null);
-    }
-    errno = saved;
-}
-
-void watch_child_exit(void)
-{
-    /* No SA_RESTART: a blocked read or msgsnd returns EINTR.  SA_NOCLDSTOP:
-     * a child stopped with Ctrl-Z or SIGSTOP has not ended. */
-    struct sigaction sa = { .sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGCHLD, &sa, NULL) == -1)
-        die("sigaction SIGCHLD");
-}
-
-bool child_has_ended(void)
-{
-    return child_ended;
+    change_stop_signals(SIG_UNBLOCK);
 }

@@ -1,35 +1,43 @@
-/* lab.c - errors, usage, parsing and line input shared by every lab.
- * See lab.h for what each function promises. */
+/* lab.c - errors, usage, options, parsing and line input shared by the
+ * labs.  See lab.h for what each function promises.  Calls nothing in
+ * cleanup.c: exit() runs its removal (on_exit). */
 #define _GNU_SOURCE /* program_invocation_short_name, strerrorname_np */
 #include "lab.h"
 
 #include <ctype.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <errno.h>
-#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
-#include <sys/shm.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *lab_name = "lab"; /* as it appears in messages */
 static const char *usage_text = "";
-static bool dying;                    /* die() has already said why */
+static bool dying;                    /* an error line has said why */
+static bool key_is_default;           /* the article's key: others use it too */
 
-/* At exit: write what stdout still holds, and close it, checked.  Without
- * this, `prog >/dev/full` would exit 0 having written nothing.  When die()
- * is on its way out, one error line is enough: stay quiet. */
+/* "PROG: WHAT", and ": strerror text (ENAME)" unless err is -1. */
+__attribute__((format(printf, 2, 0)))
+static void error_line(int err, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", lab_name);
+    vfprintf(stderr, fmt, ap);
+    if (err != -1)
+        fprintf(stderr, ": %s (%s)", strerror(err),
+                strerrorname_np(err) ? strerrorname_np(err) : "unknown errno");
+    fputc('\n', stderr);
+}
+
+/* At exit, or `prog >/dev/full` would exit 0 having written nothing. */
 static void close_stdout(void)
 {
     errno = 0;
     bool failed = fflush(stdout) == EOF || ferror(stdout);
-
-    /* fclose also reports an error of the last write (NFS, a full pipe...). */
-    if (fclose(stdout) == EOF)
+    if (fclose(stdout) == EOF) /* the last write's error (NFS, a pipe...) */
         failed = true;
     if (failed && !dying) {
         int err = errno != 0 ? errno : EIO; /* an earlier write's error */
@@ -44,10 +52,7 @@ void lab_init(const char *text)
     lab_name = program_invocation_short_name;
     usage_text = text;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    /* stderr is unbuffered by default: "PROG: ", WHAT and the reason would
-     * go out in three writes, and a parent's and its child's error lines,
-     * both failing at once, could interleave.  Line-buffered, each line
-     * goes out whole, in one write. */
+    /* Each error line in one write: a parent's and a child's never mix. */
     static char stderr_buffer[BUFSIZ];
     setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     if (atexit(close_stdout) != 0) {
@@ -66,11 +71,9 @@ void usage_bad(const char *fmt, ...)
 {
     if (fmt != NULL) {
         va_list ap;
-        fprintf(stderr, "%s: ", lab_name);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        error_line(-1, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
     }
     fputs(usage_text, stderr);
     exit(2);
@@ -78,35 +81,19 @@ void usage_bad(const char *fmt, ...)
 
 void usage_bad_option(int getopt_result)
 {
-    if (getopt_result == ':')
-        usage_bad("option -%c needs a value", optopt);
-    usage_bad("unknown option -%c", optopt);
+    usage_bad(getopt_result == ':' ? "option -%c needs a value" : "unknown option -%c",
+              optopt);
 }
 
-int parse_help_option(int argc, char *argv[])
-{
-    int opt;
-
-    /* "+": stop at the first argument: what follows it is not an option. */
-    while ((opt = getopt(argc, argv, "+:h")) != -1) {
-        if (opt == 'h')
-            usage_help();
-        usage_bad_option(opt);
-    }
-    return optind;
-}
-
-int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
-                                 key_t *key, int *mode, bool *others_allowed)
+int parse_key_mode_options(int argc, char *argv[], key_t article_key,
+                           key_t *key, int *mode, bool *others_allowed)
 {
     const char *key_text = NULL;
     int opt;
-
     *mode = DEFAULT_MODE;
     if (others_allowed != NULL)
         *others_allowed = false;
-    /* "+": stop at the first argument, so "-1:text" is an argument, not an
-     * option; ":": report a missing value as ':' rather than '?'. */
+    /* "+": stop at the first argument ("-1:text"); ":": report ':' not '?'. */
     while ((opt = getopt(argc, argv, others_allowed ? "+:k:m:oh" : "+:k:m:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
@@ -123,70 +110,31 @@ int parse_key_mode_owner_options(int argc, char *argv[], key_t article_key,
     return optind;
 }
 
-int parse_key_mode_options(int argc, char *argv[], key_t article_key,
-                           key_t *key, int *mode)
-{
-    return parse_key_mode_owner_options(argc, argv, article_key, key, mode, NULL);
-}
-
 void parse_peer_options(int argc, char *argv[], key_t article_key,
                         const char *why_not_private, key_t *key, int *mode,
                         bool *others_allowed)
 {
-    int first_arg = parse_key_mode_owner_options(argc, argv, article_key, key, mode,
-                                                 others_allowed);
-
+    int first_arg = parse_key_mode_options(argc, argv, article_key, key, mode,
+                                           others_allowed);
     if (first_arg < argc)
         usage_bad("unexpected argument '%s'", argv[first_arg]);
-    /* IPC_PRIVATE always makes a new object that no other program can find
-     * by its key: the peer would wait for ever. */
+    /* IPC_PRIVATE is always a new object, which the peer cannot find. */
     if (*key == IPC_PRIVATE)
         usage_bad("key 0 is IPC_PRIVATE: %s", why_not_private);
 }
 
-/* One line: "PROG: WHAT: strerror text (ENAME)".  The errno name comes from
- * glibc (2.32 and later), so it is right for every errno on this system. */
-__attribute__((format(printf, 2, 0)))
-static void print_errno_line(int err, const char *fmt, va_list ap)
-{
-    const char *name = strerrorname_np(err);
+/* die and fail: exit() then runs cleanup.c's removal (ON_ERROR). */
+#define ERROR_EXIT(err) do { va_list ap; dying = true; va_start(ap, fmt); \
+        error_line(err, fmt, ap); va_end(ap); exit(1); } while (0)
+void die(const char *fmt, ...) { ERROR_EXIT(errno); }
+void fail(const char *fmt, ...) { ERROR_EXIT(-1); }
+void todo(const char *what) { fail("not written yet: %s", what); }
 
-    fprintf(stderr, "%s: ", lab_name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, ": %s (%s)\n", strerror(err), name ? name : "unknown errno");
-}
-
-void die(const char *fmt, ...)
-{
-    int err = errno;
-    va_list ap;
-
-    dying = true;
-    va_start(ap, fmt);
-    print_errno_line(err, fmt, ap);
-    va_end(ap);
-    cleanup_after_error();
-    exit(1);
-}
-
-void todo(const char *what)
-{
-    dying = true;
-    fprintf(stderr, "%s: not written yet: %s\n", lab_name, what);
-    exit(1);
-}
-
-/* Where the key came from: the article's default is the one other students
- * on a shared machine use too. */
-static bool key_is_default;
-
-/* The common part of die_msgget and die_shmget. */
 _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 {
     unsigned k = (unsigned)key;
     const char *own_key = key_is_default
         ? "; or choose a key of your own with -k KEY or IPC_LAB_KEY" : "";
-
     if (errno == EEXIST)
         die("%s key 0x%08x (in use, or left by a killed run? remove it with: "
             "ipcrm -%c 0x%08x%s)", call, k, ipcrm_option, k, own_key);
@@ -200,37 +148,17 @@ _Noreturn static void die_get(const char *call, char ipcrm_option, key_t key)
 }
 
 void die_msgget(key_t key) { die_get("msgget", 'Q', key); }
-
-void die_shmget_size(key_t key, size_t size)
-{
-    int err = errno;
-    unsigned long long shmmax = 0;
-    FILE *f = err == EINVAL ? fopen("/proc/sys/kernel/shmmax", "r") : NULL;
-
-    if (f != NULL) {
-        if (fscanf(f, "%llu", &shmmax) != 1)
-            shmmax = 0;
-        fclose(f);
-    }
-    errno = err;
-    if (shmmax > 0 && size > shmmax)
-        die("shmget key 0x%08x, %zu bytes (more than kernel.shmmax, the largest segment "
-            "allowed: %llu bytes, see /proc/sys/kernel/shmmax)", (unsigned)key, size, shmmax);
-    die_shmget(key);
-}
+void die_shmget(key_t key) { die_get("shmget", 'M', key); }
 
 void die_queue(const char *call, int msqid)
 {
     int err = errno;
     struct msqid_ds ds;
-
-    /* EINVAL also means a message over msgmax, for msgsnd: then the queue
-     * is still there, and saying it was removed would mislead. */
-    if (err == EIDRM || (err == EINVAL && msgctl(msqid, IPC_STAT, &ds) == -1)) {
-        errno = err;
-        die("%s queue %d (the queue was removed)", call, msqid);
-    }
+    /* EINVAL is also a msgsnd over msgmax: then the queue is still there. */
+    bool removed = err == EIDRM || (err == EINVAL && msgctl(msqid, IPC_STAT, &ds) == -1);
     errno = err;
+    if (removed)
+        die("%s queue %d (the queue was removed)", call, msqid);
     if (err == EINVAL && strcmp(call, "msgsnd") == 0)
         die("msgsnd queue %d (the message is longer than msgmax, "
             "/proc/sys/kernel/msgmax)", msqid);
@@ -242,14 +170,10 @@ void check_message_fits(int msqid, size_t len)
     static int known_id = -1;
     static size_t qbytes;
     struct msqid_ds ds;
-
     if (known_id != msqid) {
-        /* A queue whose mode does not let us read it (-m 0200), or that is
-         * gone already, does not tell its size: then msgsnd alone decides,
-         * and reports. */
-        int stat = msgctl(msqid, IPC_STAT, &ds);
+        /* A queue we may not read (-m 0200), or gone: msgsnd decides. */
         known_id = msqid;
-        qbytes = stat == -1 ? SIZE_MAX : ds.msg_qbytes;
+        qbytes = msgctl(msqid, IPC_STAT, &ds) == -1 ? SIZE_MAX : ds.msg_qbytes;
     }
     if (len > qbytes) {
         errno = EMSGSIZE;
@@ -257,17 +181,13 @@ void check_message_fits(int msqid, size_t len)
             "at most %zu bytes, its msg_qbytes)", msqid, len, qbytes);
     }
 }
-void die_shmget(key_t key) { die_get("shmget", 'M', key); }
 
-/* The common part of check_queue_owner and check_segment_owner. */
-static void check_owner(const char *call, const char *kind, key_t key,
-                        const struct ipc_perm *perm, bool others_allowed)
+void check_owner(const char *call, const char *kind, key_t key,
+                 const struct ipc_perm *perm, bool others_allowed)
 {
     uid_t me = geteuid();
     unsigned k = (unsigned)key;
-
-    /* Both: the creator keeps the owner's rights after giving an object
-     * away with IPC_SET, so one made by someone else is not ours. */
+    /* A creator keeps its rights after IPC_SET: one made by another is not ours. */
     if ((perm->uid != me || perm->cuid != me) && !others_allowed) {
         errno = EPERM;
         die("%s key 0x%08x (the %s belongs to uid %u, not to you: choose a key of "
@@ -282,7 +202,6 @@ static void check_owner(const char *call, const char *kind, key_t key,
 void check_queue_owner(int msqid, key_t key, bool others_allowed)
 {
     struct msqid_ds ds;
-
     if (msgctl(msqid, IPC_STAT, &ds) == -1) {
         if (errno == EACCES) /* not even allowed to look: another user's */
             die_msgget(key);
@@ -291,26 +210,12 @@ void check_queue_owner(int msqid, key_t key, bool others_allowed)
     check_owner("msgget", "queue", key, &ds.msg_perm, others_allowed);
 }
 
-void check_segment_owner(int shmid, key_t key, bool others_allowed)
-{
-    struct shmid_ds ds;
-
-    if (shmctl(shmid, IPC_STAT, &ds) == -1) {
-        if (errno == EACCES) /* not even allowed to look: another user's */
-            die_shmget(key);
-        die("shmctl IPC_STAT segment %d", shmid);
-    }
-    check_owner("shmget", "segment", key, &ds.shm_perm, others_allowed);
-}
-
-/* strtoll with every failure caught: empty text, trailing junk, overflow,
- * and what strtoll would quietly skip or allow: leading blanks, a '+', and a
- * '-' unless negative numbers are meaningful (allow_minus). */
+/* strtoll with every failure caught: empty, trailing junk, overflow, and
+ * what it would allow: leading blanks, '+', and '-' unless allow_minus. */
 static bool parse_integer(const char *text, int base, bool allow_minus, long long *value)
 {
     char *end;
     const char *digits = text;
-
     if (text == NULL)
         return false;
     if (allow_minus && *digits == '-')
@@ -325,8 +230,7 @@ static bool parse_integer(const char *text, int base, bool allow_minus, long lon
 bool parse_key(const char *text, key_t *key)
 {
     long long v;
-
-    /* A key is 32 bits; ipcs shows it unsigned, so 0xdeadbeef is welcome. */
+    /* 32 bits, unsigned as ipcs shows it: 0xdeadbeef is welcome. */
     if (!parse_integer(text, 0, false, &v) || v > UINT32_MAX)
         return false;
     *key = (key_t)(uint32_t)v;
@@ -335,14 +239,9 @@ bool parse_key(const char *text, key_t *key)
 
 key_t key_from_option_env_or(const char *option_text, key_t article_key)
 {
-    const char *text = option_text;
-    const char *from = "-k";
+    const char *text = option_text != NULL ? option_text : getenv("IPC_LAB_KEY");
+    const char *from = option_text != NULL ? "-k" : "IPC_LAB_KEY";
     key_t key;
-
-    if (text == NULL) {
-        text = getenv("IPC_LAB_KEY");
-        from = "IPC_LAB_KEY";
-    }
     key_is_default = text == NULL;
     if (text == NULL)
         return article_key;
@@ -355,7 +254,6 @@ key_t key_from_option_env_or(const char *option_text, key_t article_key)
 bool parse_mode(const char *text, int *mode)
 {
     long long v;
-
     if (!parse_integer(text, 8, false, &v) || v > 0777)
         return false;
     *mode = (int)v;
@@ -365,7 +263,6 @@ bool parse_mode(const char *text, int *mode)
 bool parse_long(const char *text, long min, long max, long *value)
 {
     long long v;
-
     if (!parse_integer(text, 10, min < 0, &v) || v < min || v > max)
         return false;
     *value = (long)v;
@@ -374,48 +271,34 @@ bool parse_long(const char *text, long min, long max, long *value)
 
 ssize_t read_line(FILE *in, char **line, size_t *capacity)
 {
-    ssize_t len;
-
     errno = 0;
-    len = getline(line, capacity, in);
-    if (len == -1) {
-        if (ferror(in) && errno == EINTR) {
-            clearerr(in); /* a handler without SA_RESTART: the caller decides */
-            errno = EINTR;
-            return -1;
-        }
-        if (ferror(in))
-            die("read standard input");
-        return -1; /* end of input */
-    }
-    if (len > 0 && (*line)[len - 1] == '\n')
+    ssize_t len = getline(line, capacity, in);
+    if (len == -1 && ferror(in) && errno == EINTR)
+        clearerr(in); /* a handler without SA_RESTART: the caller decides */
+    else if (len == -1 && ferror(in))
+        die("read standard input");
+    else if (len > 0 && (*line)[len - 1] == '\n')
         (*line)[--len] = '\0';
-    return len;
-}
-
-static bool prompts_wanted(void)
-{
-    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    return len; /* -1 also at the end of input */
 }
 
 void prompt(const char *text)
 {
-    if (!prompts_wanted())
-        return;
-    fputs(text, stdout);
-    check_stdout(NULL); /* also flushes: the prompt has no newline */
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        fputs(text, stdout);
+        check_stdout(NULL); /* also flushes: the prompt has no newline */
+    }
 }
 
 void prompt_end_of_input(void)
 {
-    if (prompts_wanted())
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
         putchar('\n');
 }
 
 bool starts_with(const char *text, size_t len, const char *word)
 {
     size_t n = strlen(word);
-
     return len >= n && memcmp(text, word, n) == 0;
 }
 
@@ -424,9 +307,8 @@ size_t next_piece_length(const char *text, size_t len, size_t capacity,
 {
     if (len <= capacity)
         return len;
-    /* Moving the cut one byte back always helps: if both text+capacity and
-     * text+capacity-1 began with end_word, its first letter would equal its
-     * second, and no end word in these labs ("exit", "end") is like that. */
+    /* One byte back always helps: no end word here ("exit", "end") has its
+     * first letter equal to its second. */
     if (end_word != NULL && starts_with(text + capacity, len - capacity, end_word))
         return capacity - 1;
     return capacity;
@@ -442,7 +324,6 @@ void print_text_line(const char *prefix, const char *text, size_t len)
 void print_message_line(const char *prefix, const char *text, size_t len)
 {
     const char *nul = memchr(text, '\0', len);
-
     if (nul != NULL)
         len = (size_t)(nul - text);
     if (len > 0 && text[len - 1] == '\n')
@@ -454,7 +335,6 @@ void print_time_line(const char *name, time_t t)
 {
     char text[32] = "never";
     struct tm *tm = localtime(&t);
-
     if (t != 0 && (tm == NULL || strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", tm) == 0))
         snprintf(text, sizeof text, "%lld", (long long)t); /* seconds, as a fallback */
     printf("%s: %s\n", name, text);

@@ -167,10 +167,7 @@ _Noreturn void child_failed(const char *what)
             children[m] = 0;
         }
     }
-    fprintf(stderr, "%s: %s: %s%s\n", program_invocation_short_name, run_label, what,
-            ended_how);
-    cleanup_after_error();
-    exit(1);
+    fail("%s: %s%s", run_label, what, ended_how);
 }
 
 /* The other end of a pipe or socket is closed: in the parent, the child is

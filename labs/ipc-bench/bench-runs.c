@@ -183,10 +183,7 @@ void end_sessions(void)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char how[96] = "";
             describe_end(how, sizeof how, m, status);
-            fprintf(stderr, "%s: the end of the %s session failed%s\n",
-                    program_invocation_short_name, mechanism_name[m], how);
-            cleanup_after_error();
-            exit(1);
+            fail("the end of the %s session failed%s", mechanism_name[m], how);
         }
         close_parent_ends(s);
         close_channel(&s->ch);

@@ -159,7 +159,7 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
     if (!bus_error_armed) {
         /* Not in copy_bytes: a bug.  Return with the default action, so
          * the faulting instruction runs again and we die of SIGBUS. */
-        cleanup_file_remove();
+        cleanup_now(ON_ERROR);
         signal(sig, SIG_DFL);
         return;
     }

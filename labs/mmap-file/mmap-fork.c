@@ -7,11 +7,11 @@
  *
  *     make && echo 'a line of text that is long enough' > test.txt
  *     ./mmap-fork                    # read data : nihao a, son!!!
- *
- * Out of sight: regular_file.h (only a regular file is mapped).
+ * Out of sight: regular_file.h (only regular files), mode-option.c (-h).
  */
 #define _GNU_SOURCE /* strnlen */
 #include "lab.h"
+#include "mode-option.h"
 #include "regular_file.h"
 
 #include <errno.h>

@@ -8,10 +8,11 @@
  *     make && ./mmap-pitfalls    # TMPDIR=/dev/shm ./mmap-pitfalls: on tmpfs
  *
  * The armour is out of sight: scratch-file.c (scratch files that leave
- * nothing behind), faults.c (the results' names; a child's clean death).
+ * nothing behind), faults.c (result names, clean deaths), mode-option.c (-h).
  */
 #include "lab.h"
 #include "faults.h"
+#include "mode-option.h"
 #include "scratch-file.h"
 
 #include <fcntl.h>

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 #include "bus_error.h"
+#include "mode-option.h"
 #include "regular_file.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* mode-option.c - the -m MODE option: see mode-option.h. */
+/* mode-option.c - the options of mmap-file's programs: see mode-option.h. */
 #define _GNU_SOURCE
 #include "lab.h"
 #include "mode-option.h"
@@ -18,6 +18,19 @@ int parse_mode_option(int argc, char *argv[], int *mode)
         case 'h': usage_help();
         default: usage_bad_option(opt);
         }
+    }
+    return optind;
+}
+
+int parse_help_option(int argc, char *argv[])
+{
+    int opt;
+
+    /* "+": stop at the first argument: what follows it is not an option. */
+    while ((opt = getopt(argc, argv, "+:h")) != -1) {
+        if (opt == 'h')
+            usage_help();
+        usage_bad_option(opt);
     }
     return optind;
 }

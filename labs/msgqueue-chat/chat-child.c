@@ -4,6 +4,7 @@
 #include "chat-child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,4 +35,45 @@ int child_result(pid_t pid, int status, int msqid)
         return 1;
     }
     return child_exit_code(pid, status, "the child printing the messages");
+}
+
+static volatile sig_atomic_t child_ended;
+
+/* SIGCHLD: the child has ended.  Removing the queue here, in the handler,
+ * leaves no window: a msgsnd that blocks just after the child died still
+ * fails, because the queue is already gone (a flag checked before msgsnd
+ * could be set just after the check, and the send would wait forever). */
+static void on_child_exit(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    child_ended = 1;
+    cleanup_now(ON_CHILD_EXIT);
+    /* A read of stdin interrupted now returns EINTR; one about to start
+     * would wait for input that nobody needs any more.  With /dev/null on
+     * fd 0 it finds the end of input at once (open and dup2 are
+     * async-signal-safe). */
+    int null = open("/dev/null", O_RDONLY);
+    if (null != -1) {
+        (void)dup2(null, STDIN_FILENO);
+        (void)close(null);
+    }
+    errno = saved;
+}
+
+void watch_child_exit(void)
+{
+    /* No SA_RESTART: a blocked read or msgsnd returns EINTR.  SA_NOCLDSTOP:
+     * a child stopped with Ctrl-Z or SIGSTOP has not ended. */
+    struct sigaction sa = { .sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP };
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGCHLD, &sa, NULL) == -1)
+        die("sigaction SIGCHLD");
+}
+
+bool child_has_ended(void)
+{
+    return child_ended;
 }

@@ -9,9 +9,9 @@
  *     ./chat -k 0     # IPC_PRIVATE: a queue no other program can open
  *
  * The armour is out of sight: chat-child.c (the child dies with its parent;
- * chat's exit status), and common/: watch_child_exit (cleanup.c) removes the
- * queue the moment the child ends, so a parent blocked in msgsnd or read
- * stops; check_message_fits (lab.c) refuses a message too big for the queue.
+ * watch_child_exit removes the queue the moment the child ends, so a parent
+ * blocked in msgsnd or read stops; chat's exit status), and common/lab.c:
+ * check_message_fits refuses a message too big for the queue.
  */
 #define _GNU_SOURCE
 #include "lab.h"
@@ -55,7 +55,7 @@ int main(int argc, char *argv[])
     int mode;
 
     lab_init(usage_text);
-    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode);
+    int first_arg = parse_key_mode_options(argc, argv, MSG_KEY, &key, &mode, NULL);
     if (first_arg < argc)
         usage_bad("unexpected argument '%s'", argv[first_arg]);
 

@@ -52,8 +52,8 @@ void parse_recv_options(int argc, char *argv[], key_t article_key,
 int parse_send_options(int argc, char *argv[], key_t article_key,
                        key_t *key, int *mode, bool *others_allowed)
 {
-    int first_arg = parse_key_mode_owner_options(argc, argv, article_key, key, mode,
-                                                 others_allowed);
+    int first_arg = parse_key_mode_options(argc, argv, article_key, key, mode,
+                                           others_allowed);
     for (int i = first_arg; i < argc; i++) {
         long type;
         const char *text;

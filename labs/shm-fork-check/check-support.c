@@ -1,10 +1,12 @@
 /* check-support.c - shm-check's plumbing (see check-support.h): its options,
- * and how its child keeps quiet when the parent has already spoken. */
+ * its error for a segment over kernel.shmmax, and how its child keeps quiet
+ * when the parent has already spoken. */
 #define _GNU_SOURCE
 #include "lab.h"
 #include "check-support.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -85,10 +87,8 @@ void child_exit_if_parent_gave_up(int shmid, int doorbell)
 int child_parent_ended_early(int shmid, int doorbell, long status, size_t body_size)
 {
     child_exit_if_parent_gave_up(shmid, doorbell);
-    fprintf(stderr, "%s: the parent ended without publishing the status "
-            "(status %ld, expected %zu)\n",
-            program_invocation_short_name, status, body_size);
-    return 1;
+    fail("the parent ended without publishing the status (status %ld, expected %zu)",
+         status, body_size);
 }
 
 void child_check_stdout(int shmid, int doorbell)
@@ -100,4 +100,22 @@ void child_check_stdout(int shmid, int doorbell)
         _exit(1); /* not exit: its stdout flush would say it again */
     errno = err;
     check_stdout(NULL);
+}
+
+void die_shmget_size(key_t key, size_t size)
+{
+    int err = errno;
+    unsigned long long shmmax = 0;
+    FILE *f = err == EINVAL ? fopen("/proc/sys/kernel/shmmax", "r") : NULL;
+
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &shmmax) != 1)
+            shmmax = 0;
+        fclose(f);
+    }
+    errno = err;
+    if (shmmax > 0 && size > shmmax)
+        die("shmget key 0x%08x, %zu bytes (more than kernel.shmmax, the largest segment "
+            "allowed: %llu bytes, see /proc/sys/kernel/shmmax)", (unsigned)key, size, shmmax);
+    die_shmget(key);
 }

@@ -14,13 +14,19 @@
 void parse_check_options(int argc, char *argv[], key_t article_key, long default_size,
                          key_t *key, int *mode, size_t *size);
 
+/* die_shmget after a shmget(IPC_CREAT | IPC_EXCL) of size bytes: EINVAL,
+ * there, is a size over the kernel's limit, and a bare "Invalid argument"
+ * would not say which: "shmget key 0x..., N bytes (more than kernel.shmmax,
+ * the largest segment allowed: M bytes, see /proc/sys/kernel/shmmax)". */
+_Noreturn void die_shmget_size(key_t key, size_t size);
+
 /* The child, after a failed call: exit 1 without a word if the parent has
  * already given up (and said why); else return, errno unchanged. */
 void child_exit_if_parent_gave_up(int shmid, int doorbell);
 
 /* The child found status != body_size at the end of the pipe: the parent
  * ended without publishing.  Says so on stderr unless the parent gave up
- * (then it exits 1 quietly); returns 1, the child's exit status. */
+ * (then it exits 1 quietly); either way the child exits 1 (fail). */
 int child_parent_ended_early(int shmid, int doorbell, long status, size_t body_size);
 
 /* The child's check_stdout: its stdout is the parent's, so a write that

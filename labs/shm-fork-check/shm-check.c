@@ -8,8 +8,8 @@
  * never did.  Its child polled a plain long with sleep(2): a data race, and
  * up to two seconds lost.  Here status is a C11 atomic published with a
  * release store, and the child sleeps in read() on a pipe until then.
- * Out of sight: the options and the child's quiet exits in check-support.c,
- * the removal on a stop signal or an error in common/cleanup.c.
+ * Out of sight: the options, the kernel.shmmax error and the child's quiet
+ * exits in check-support.c; the removal on a signal or an error in cleanup.c.
  *
  *     make && ./shm-check         # parent attached at 0x..., child attached
  *                                 # at 0x..., check ok: 4088

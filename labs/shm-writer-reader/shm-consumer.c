@@ -6,8 +6,9 @@
  * remove the segment.  The article polled written_by_you in a loop without
  * any pause, burning a whole core while it waited; here the consumer
  * sleeps on a semaphore in the segment (see shm_com.h).  Out of sight, in
- * shm-support.c: the waits (wait_until_ready, wait_turn) and the error for
- * a segment of another size; in common/cleanup.c, the removal on a signal.
+ * shm-support.c: the waits (wait_until_ready, wait_turn), the owner check
+ * and the error for a segment of another size; in common/cleanup.c, the
+ * removal on a signal.
  *
  *     make && ./shm-consumer &        # or in a second terminal
  *     printf 'hello\nend\n' | ./shm-producer

@@ -5,8 +5,8 @@
  * only once the consumer has taken the previous one; a line starting with
  * "end" is the last.  The article's busy flag (written_by_you, polled with
  * sleep(1)) is replaced by two semaphores in the segment: see shm_com.h.
- * Out of sight, in shm-support.c: the waits (wait_until_ready, wait_turn)
- * and the error for a segment of another size.
+ * Out of sight, in shm-support.c: the waits (wait_until_ready, wait_turn),
+ * the owner check and the error for a segment of another size.
  * Start shm-consumer in another terminal, before or after.
  *
  *     make && ./shm-consumer &        # or in a second terminal

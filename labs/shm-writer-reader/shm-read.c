@@ -6,15 +6,15 @@
  * Unlike the articles, it never creates one: article 002's
  * shmget(100, 0, IPC_CREAT) makes a new, empty segment when the writer has
  * not run (or fails with EINVAL, since size 0 is too small for a new one).
- * Out of sight: the key (-k, -p, ftok) in shm_key.h; the owner check and
- * the removal on a stop signal in common/ (lab.c, cleanup.c).
+ * Out of sight: the key (-k, -p, ftok) in shm_key.h; the owner check in
+ * shm-support.c; the removal on a stop signal in common/cleanup.c.
  *
  *     make && ./shm-write && ./shm-read     # Message from shared memory: Hello, world!
  *     ./shm-write hi && ./shm-read -K       # -K: read, and keep the segment
  */
 #define _GNU_SOURCE
 #include "lab.h"
-#include "shm_key.h"
+#include "shm-support.h" /* and shm_key.h */
 
 #include <errno.h>
 #include <string.h>

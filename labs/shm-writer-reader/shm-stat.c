@@ -5,7 +5,7 @@
  * it attached (shm_nattch: article 002's question 1), who attached or
  * detached last, and whether IPC_RMID has marked it for removal (question
  * 2: a marked segment lives on, with key 0, until the last detach).  Out
- * of sight: the key in shm_key.h, the owner check and cleanup in common/.
+ * of sight: the key in shm_key.h, the owner check in shm-support.c.
  *
  *     make && ./shm-write && ./shm-stat     # attached: 0, marked for removal: no
  *     ./shm-stat -i SHMID                  # by id: also a segment already marked
@@ -13,7 +13,7 @@
  */
 #define _GNU_SOURCE /* SHM_DEST */
 #include "lab.h"
-#include "shm_key.h"
+#include "shm-support.h" /* and shm_key.h */
 
 #include <limits.h>
 #include <sys/shm.h>

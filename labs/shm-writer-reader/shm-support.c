@@ -1,6 +1,6 @@
 /* shm-support.c - the plumbing around this lab's lessons (see
- * shm-support.h): shm-write's options, the long error lines, and the waits
- * of shm-producer and shm-consumer. */
+ * shm-support.h): the owner check, shm-write's options, the long error
+ * lines, and the waits of shm-producer and shm-consumer. */
 #define _GNU_SOURCE
 #include "lab.h"
 #include "shm-support.h"
@@ -12,6 +12,18 @@
 #include <sys/shm.h>
 #include <time.h>
 #include <unistd.h>
+
+void check_segment_owner(int shmid, key_t key, bool others_allowed)
+{
+    struct shmid_ds ds;
+
+    if (shmctl(shmid, IPC_STAT, &ds) == -1) {
+        if (errno == EACCES) /* not even allowed to look: another user's */
+            die_shmget(key);
+        die("shmctl IPC_STAT segment %d", shmid);
+    }
+    check_owner("shmget", "segment", key, &ds.shm_perm, others_allowed);
+}
 
 /* ---- shm-write ---- */
 

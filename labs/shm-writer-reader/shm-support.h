@@ -1,16 +1,25 @@
 /* shm-support.h - what this lab's lessons keep out of sight, in
- * shm-support.c: shm-write's options and its error for a segment too small;
- * shm-producer's and shm-consumer's error for a segment of another size, and
- * their waits (for the segment to be set up, for their turn). */
+ * shm-support.c: the owner check of a segment opened by key; shm-write's
+ * options and its error for a segment too small; shm-producer's and
+ * shm-consumer's error for a segment of another size, and their waits (for
+ * the segment to be set up, for their turn). */
 #ifndef SHM_SUPPORT_H
 #define SHM_SUPPORT_H
 
 #include "shm_com.h"
+#include "shm_key.h" /* the key shm-write, shm-read and shm-stat agree on */
 
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/ipc.h> /* key_t */
+
+/* ---- every program that opens a segment it did not create ---- */
+
+/* check_owner (lab.h) for a segment: IPC_STAT tells who owns it; another
+ * user's is refused unless others_allowed (-o), and one that others may
+ * read or write gets a warning line. */
+void check_segment_owner(int shmid, key_t key, bool others_allowed);
 
 /* ---- shm-write ---- */
 

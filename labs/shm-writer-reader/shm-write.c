@@ -6,8 +6,8 @@
  * attach it, copy the text with its NUL, and print its id.  Then, as in
  * article 000, exit and leave the segment for shm-read; or, with -w, wait
  * for Enter as write_shm.c does, then detach and remove it.  Out of sight:
- * the options (and the key they give) and the error for a segment too small
- * in shm-support.c, the removal on a stop signal in common/cleanup.c.
+ * the options (and the key they give), the owner check and the error for a
+ * segment too small in shm-support.c, the removal on a signal in cleanup.c.
  *
  *     make && ./shm-write && ./shm-read     # Message from shared memory: Hello, world!
  *     ./shm-write -w 'still here'           # shm-stat in another terminal, then Enter
