@@ -3,10 +3,8 @@
  * Article 002, section 5.1.6 (内存映射实现文件拷贝), a function per step, called
  * in order by main: 1. open the source; 2. create the new file with its size;
  * 3. map both; 4. memcpy; 5. release, and make the copy durable (a temporary
- * file, renamed to DST once on disk).  The armour is out of the way: options,
- * refusals and the SIGBUS guard around memcpy in copy-support.c; removing the
- * temporary file on an error or a stop signal in common/cleanup.c.
- *
+ * file, renamed to DST once on disk).  The armour: options, refusals, the SIGBUS
+ * guard in copy-support.c; the temporary file's removal in common/cleanup.c.
  *     make && ./mmap-copy -v /etc/services services.copy   # copied N bytes
  *     ./mmap-copy -w 1 big.img big.copy                    # 1 MiB windows
  */
@@ -14,7 +12,6 @@
 #define _FILE_OFFSET_BITS 64   /* off_t of 64 bits, even on a 32-bit system */
 #include "lab.h"
 #include "copy-support.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,7 +20,6 @@
 #include <unistd.h>
 
 #define STEP (1 * MIB) /* a window is copied, then dropped, a step at a time */
-
 static char *temp_path; /* the copy, until step 5 renames it to DST */
 
 /* Step 1: the source, read-only (the article's O_RDWR cannot copy a file we
@@ -67,8 +63,7 @@ static int create_temp(const struct copy_request *request, const struct stat *sr
     /* end of lesson */
 }
 
-/* Steps 3 and 4 for one window: map len bytes at offset of both files, copy,
- * unmap.  The pages stay in the page cache, but leave our resident set. */
+/* Steps 3, 4 for one window: map both files at offset, copy, unmap. */
 static void copy_window(int src_fd, const char *src, int dst_fd, off_t offset, size_t len)
 {
     /* lesson: mmap this window of both files, copy_guarded a step at a time, munmap both */
