@@ -1,6 +1,5 @@
-/* lab.c - errors, usage, options, parsing and line input shared by the
- * labs.  See lab.h for what each function promises.  Calls nothing in
- * cleanup.c: exit() runs its removal (on_exit). */
+/* lab.c - errors, usage, options, parsing and line input shared by the labs
+ * (see lab.h).  Calls nothing in cleanup.c: exit() runs its removal (on_exit). */
 #define _GNU_SOURCE /* program_invocation_short_name, strerrorname_np */
 #include "lab.h"
 
@@ -69,12 +68,10 @@ void usage_help(void)
 
 void usage_bad(const char *fmt, ...)
 {
-    if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        error_line(-1, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    error_line(-1, fmt, ap);
+    va_end(ap);
     fputs(usage_text, stderr);
     exit(2);
 }
@@ -97,10 +94,7 @@ int parse_key_mode_options(int argc, char *argv[], key_t article_key,
     while ((opt = getopt(argc, argv, others_allowed ? "+:k:m:oh" : "+:k:m:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
+        case 'm': *mode = mode_option(optarg); break;
         case 'o': *others_allowed = true; break;
         case 'h': usage_help();
         default: usage_bad_option(opt);
@@ -258,6 +252,14 @@ bool parse_mode(const char *text, int *mode)
         return false;
     *mode = (int)v;
     return true;
+}
+
+int mode_option(const char *text)
+{
+    int mode;
+    if (!parse_mode(text, &mode))
+        usage_bad("bad mode '%s': expected octal such as 0600", text);
+    return mode;
 }
 
 bool parse_long(const char *text, long min, long max, long *value)

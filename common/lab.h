@@ -17,26 +17,24 @@
 void lab_init(const char *usage_text);
 
 /* -h: usage on stdout, exit 0.  Bad usage, before any IPC object exists:
- * "PROG: WHY" (fmt not NULL) and usage on stderr, exit 2; getopt's ':' or
+ * "PROG: WHY" and usage on stderr, exit 2; getopt's ':' or
  * '?' ("+:" options): "option -k needs a value", "unknown option -z". */
 _Noreturn void usage_help(void);
 _Noreturn void usage_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void usage_bad_option(int getopt_result);
 
 /* -k KEY, -m MODE, -h, and -o when others_allowed is not NULL; returns the
- * index of the first argument.  parse_peer_options, for the programs that
- * meet a peer by key: also -o, and an argument or key 0 is bad usage ("key 0
- * is IPC_PRIVATE: WHY_NOT_PRIVATE"). */
+ * first argument's index.  parse_peer_options (programs meeting a peer by key)
+ * also refuses an argument, and key 0 ("key 0 is IPC_PRIVATE: WHY_NOT_PRIVATE"). */
 int parse_key_mode_options(int argc, char *argv[], key_t article_key,
                            key_t *key, int *mode, bool *others_allowed);
 void parse_peer_options(int argc, char *argv[], key_t article_key,
                         const char *why_not_private, key_t *key, int *mode,
                         bool *others_allowed);
 
-/* Exit 1 with one line on stderr: die, "PROG: WHAT: strerror (ENAME)", WHAT
- * naming the call and the object (die("msgget key 0x%08x", key)); fail,
- * "PROG: WHAT", when there is no errno; todo, the handout's stub for a
- * lesson region, "PROG: not written yet: WHAT". */
+/* Exit 1 with one line on stderr: die "PROG: WHAT: strerror (ENAME)", WHAT
+ * naming the call and object (die("msgget key 0x%08x", key)); fail "PROG: WHAT"
+ * (no errno); todo, the handout's stub of a lesson: "PROG: not written yet: WHAT". */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void todo(const char *what);
@@ -67,6 +65,7 @@ void check_owner(const char *call, const char *kind, key_t key,
 key_t key_from_option_env_or(const char *option_text, key_t article_key);
 bool parse_key(const char *text, key_t *key);
 bool parse_mode(const char *text, int *mode);
+int mode_option(const char *text); /* -m TEXT: parse_mode, or bad usage */
 bool parse_long(const char *text, long min, long max, long *value);
 
 /* A line of any length, without its newline, into *line (free it at the

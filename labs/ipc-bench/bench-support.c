@@ -185,10 +185,7 @@ void parse_options(int argc, char *argv[])
         case 'B': settings.batching = false; break;
         case 'M': mechanisms_text = optarg; break;
         case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &settings.mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
+        case 'm': settings.mode = mode_option(optarg); break;
         case 'h': usage_help();
         default: usage_bad_option(opt);
         }

@@ -11,10 +11,7 @@ int parse_mode_option(int argc, char *argv[], int *mode)
 
     while ((opt = getopt(argc, argv, "+:m:h")) != -1) {
         switch (opt) {
-        case 'm':
-            if (!parse_mode(optarg, mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
+        case 'm': *mode = mode_option(optarg); break;
         case 'h': usage_help();
         default: usage_bad_option(opt);
         }

@@ -38,10 +38,7 @@ void parse_check_options(int argc, char *argv[], key_t article_key, long default
     while ((opt = getopt(argc, argv, "+:k:m:s:h")) != -1) {
         switch (opt) {
         case 'k': key_text = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
+        case 'm': *mode = mode_option(optarg); break;
         case 's':
             if (!parse_long(optarg, (long)sizeof(long) + 1, MAX_SIZE, &size_option))
                 usage_bad("bad size '%s': expected %zu to %ld bytes",

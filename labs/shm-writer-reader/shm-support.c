@@ -43,10 +43,7 @@ void parse_write_options(int argc, char *argv[], struct write_options *options)
         switch (opt) {
         case 'k': key_text = optarg; break;
         case 'p': path = optarg; break;
-        case 'm':
-            if (!parse_mode(optarg, &options->mode))
-                usage_bad("bad mode '%s': expected octal such as 0600", optarg);
-            break;
+        case 'm': options->mode = mode_option(optarg); break;
         case 's':
             if (!parse_long(optarg, 1, MAX_SIZE, &shm_size))
                 usage_bad("bad size '%s': expected 1 to %ld bytes", optarg, MAX_SIZE);
