@@ -1,4 +1,5 @@
-/* copy-support.c - mmap-copy's armour: options, refusals, the SIGBUS guard.
+/* copy-support.c - mmap-copy's armour: options, refusals, the SIGBUS guard,
+ * write-behind.
  *
  * None of this is in article 002's copy (section 5.1.6); all of it is what
  * keeps a copy from losing data.  mmap-copy.c, the article's steps, calls
@@ -10,6 +11,7 @@
 #include "copy-support.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -228,6 +230,34 @@ void copy_guarded(char *to, const char *from, size_t len, off_t offset)
 
     if (fault != NULL)
         die_bus_error(fault, from, to, len, offset);
+}
+
+/* ---- write-behind ----
+ * A window just copied is only dirty page cache.  Left there, a 1 GiB copy
+ * keeps 1 GiB of new pages until the end: memory taken from everything else,
+ * and, in a virtual machine whose free memory goes back to the host, fresh
+ * pages that cost far more to fill the first time (docs/mmap-copy.md, "How
+ * fast?").  So each window is sent to disk as soon as it is copied, and the
+ * one before it, written while we copied this one, is waited for and then
+ * dropped: its freed pages serve the next window.  Neither call is a promise
+ * that the data is safe (no metadata, no disk cache flush): fsync is. */
+void write_behind(int fd, const char *path, off_t offset, size_t len)
+{
+    const unsigned int wait_and_write = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                                        | SYNC_FILE_RANGE_WAIT_AFTER;
+
+    if (sync_file_range(fd, offset, (off_t)len, SYNC_FILE_RANGE_WRITE) == -1)
+        die("sync_file_range '%s'", path);
+    if (offset == 0)
+        return;
+    /* Everything before this window: already dropped, but for the last. */
+    if (sync_file_range(fd, 0, offset, wait_and_write) == -1)
+        die("sync_file_range '%s'", path);
+    int err = posix_fadvise(fd, 0, offset, POSIX_FADV_DONTNEED); /* returns the errno */
+    if (err != 0) {
+        errno = err;
+        die("posix_fadvise '%s'", path);
+    }
 }
 
 /* ---- the tests' hook ----

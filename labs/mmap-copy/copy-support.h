@@ -3,7 +3,8 @@
  * mmap-copy.c holds the steps (open, create, mmap, memcpy, munmap, fsync,
  * rename); copy-support.c what a careful copy needs around them: the
  * options, the refusals made before any file is created, the SIGBUS guard
- * around memcpy, and the tests' hook.  The temporary file's removal on a
+ * around memcpy, the write-behind that keeps the page cache to two windows,
+ * and the tests' hook.  The temporary file's removal on a
  * stop signal or an error is common/cleanup.c's cleanup_file.
  */
 #ifndef COPY_SUPPORT_H
@@ -51,6 +52,11 @@ void guard_copy_against_sigbus(int src_fd, const char *src, const char *copy_pat
 /* memcpy(to, from, len) of the bytes at offset in both files, under that
  * guard: on SIGBUS it names the file and the byte, and exits 1 through die(). */
 void copy_guarded(char *to, const char *from, size_t len, off_t offset);
+
+/* After the window [offset, offset + len) of the copy (fd, path) is
+ * written in memory: start writing it to disk, wait for the windows before
+ * it, and drop them from the page cache.  Exits 1 through die() on error. */
+void write_behind(int fd, const char *path, off_t offset, size_t len);
 
 /* Test hook, for tests/mmap-copy.bats only: with MMAP_COPY_TEST_STOP=1 set,
  * the program stops itself (SIGSTOP) here, after its first window. */
