@@ -92,20 +92,13 @@ assert_no_ipc_objects() {
 	assert_success
 	local progress
 	progress=$(sed 's/^ipc-bench: \[[0-9]*\/[0-9]*\] //' <<<"$stderr")
-	assert_equal "$progress" "memcpy 64 B one-way
-msgqueue 64 B one-way
-msgqueue 64 B rtt
-shm-sem 64 B one-way
-shm-sem 64 B rtt
-64 B: run 1 of 2, every mechanism
-64 B: run 2 of 2, every mechanism
-memcpy 1024 B one-way
-msgqueue 1024 B one-way
-msgqueue 1024 B rtt
-shm-sem 1024 B one-way
-shm-sem 1024 B rtt
-1024 B: run 1 of 2, every mechanism
-1024 B: run 2 of 2, every mechanism
+	# The seven lines of one message size, the same for 64 and 1024 B.
+	size_progress() {
+		printf '%s\n' "memcpy $1 B one-way" "msgqueue $1 B one-way" "msgqueue $1 B rtt" \
+			"shm-sem $1 B one-way" "shm-sem $1 B rtt" \
+			"$1 B: run 1 of 2, every mechanism" "$1 B: run 2 of 2, every mechanism"
+	}
+	assert_equal "$progress" "$(size_progress 64; size_progress 1024)
 preparing the large transfer
 memcpy 1048576 B transfer
 msgqueue 1048576 B transfer
