@@ -3,8 +3,8 @@
  * Article 002, section 5.1.6 (内存映射实现文件拷贝), a function per step, called
  * in order by main: 1. open the source; 2. create the new file with its size;
  * 3. map both; 4. memcpy; 5. release, and make the copy durable (a temporary
- * file, renamed to DST once on disk).  The armour: options, refusals, the SIGBUS
- * guard in copy-support.c; the temporary file's removal in common/cleanup.c.
+ * file, renamed to DST once on disk).  The armour (options, refusals, SIGBUS
+ * guard, write-behind): copy-support.c; removing the temp file: common/cleanup.c.
  *     make && ./mmap-copy -v /etc/services services.copy   # copied N bytes
  *     ./mmap-copy -w 1 big.img big.copy                    # 1 MiB windows
  */
